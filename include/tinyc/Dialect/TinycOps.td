@@ -1,0 +1,319 @@
+//===- TinycOps.td - tinyc operators ---------------------------*- tablegen -*-===//
+//
+// Every operator has static shapes. Verifiers recompute the result shape with
+// the same functions the ONNX importer uses (TinycShapes.h) and report the
+// values that disagree.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TINYC_OPS_TD
+#define TINYC_OPS_TD
+
+include "tinyc/Dialect/TinycBase.td"
+include "mlir/IR/BuiltinAttributeInterfaces.td"
+include "mlir/IR/CommonAttrConstraints.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+class Tinyc_Op<string mnemonic, list<Trait> traits = []>
+    : Op<Tinyc_Dialect, mnemonic, !listconcat(traits, [Pure])>;
+
+def Tinyc_Tensor : RankedTensorOf<[AnyType]>;
+def Tinyc_FloatTensor : RankedTensorOf<[AnyFloat]>;
+
+//===----------------------------------------------------------------------===//
+// Constants and data movement
+//===----------------------------------------------------------------------===//
+
+def Tinyc_ConstantOp : Tinyc_Op<"constant", [ConstantLike]> {
+  let summary = "a constant tensor (weights, biases, folded shapes)";
+  let description = [{
+    ```mlir
+    %w = tinyc.constant dense<[1.0, 2.0]> : tensor<2xf32>
+    ```
+    Constants end up in read-only data (flash), never in the arena.
+  }];
+  let arguments = (ins ElementsAttr:$value);
+  let results = (outs Tinyc_Tensor:$result);
+  let hasCustomAssemblyFormat = 1;
+  let builders = [OpBuilder<(ins "::mlir::ElementsAttr":$value), [{
+    build($_builder, $_state, ::llvm::cast<::mlir::RankedTensorType>(value.getType()), value);
+  }]>];
+  let hasFolder = 1;
+  let hasVerifier = 1;
+}
+
+def Tinyc_ReshapeOp : Tinyc_Op<"reshape"> {
+  let summary = "reinterprets a tensor with another shape of the same size";
+  let description = [{
+    ONNX Reshape, Flatten, Squeeze and Unsqueeze all become this operator. It
+    moves no data: the result shares its operand's buffer.
+  }];
+  let arguments = (ins Tinyc_Tensor:$input);
+  let results = (outs Tinyc_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasFolder = 1;
+  let hasVerifier = 1;
+}
+
+def Tinyc_TransposeOp : Tinyc_Op<"transpose"> {
+  let summary = "permutes the dimensions of a tensor";
+  let description = [{ `result.shape[i] = input.shape[perm[i]]`. }];
+  let arguments = (ins Tinyc_Tensor:$input, DenseI64ArrayAttr:$perm);
+  let results = (outs Tinyc_Tensor:$result);
+  let assemblyFormat = "$input `,` $perm attr-dict `:` type($input) `->` type($result)";
+  let hasFolder = 1;
+  let hasVerifier = 1;
+}
+
+def Tinyc_ConcatOp : Tinyc_Op<"concat"> {
+  let summary = "joins tensors along one axis";
+  let arguments = (ins Variadic<Tinyc_Tensor>:$inputs, I64Attr:$axis);
+  let results = (outs Tinyc_Tensor:$result);
+  let assemblyFormat = "$inputs attr-dict `:` functional-type($inputs, $result)";
+  let hasFolder = 1;
+  let hasVerifier = 1;
+}
+
+def Tinyc_PadOp : Tinyc_Op<"pad"> {
+  let summary = "pads a tensor with a constant, its edge values or a reflection";
+  let description = [{
+    `pads` holds the elements added before each dimension, then after each
+    dimension (the ONNX order). `value` is a 0-d tensor, used in constant mode.
+  }];
+  let arguments = (ins Tinyc_Tensor:$input, Tinyc_Tensor:$value,
+                       DenseI64ArrayAttr:$pads, Tinyc_PadModeAttr:$mode);
+  let results = (outs Tinyc_Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $value $mode $pads attr-dict `:` functional-type(operands, $result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Tinyc_GatherOp : Tinyc_Op<"gather"> {
+  let summary = "gathers slices of `data` along `axis` at `indices` (ONNX Gather)";
+  let description = [{
+    Negative indices count from the end of the axis. An index outside
+    `[-n, n)` reads element 0 of the axis instead of memory outside the tensor.
+  }];
+  let arguments = (ins Tinyc_Tensor:$data, RankedTensorOf<[AnySignlessInteger]>:$indices,
+                       I64Attr:$axis);
+  let results = (outs Tinyc_Tensor:$result);
+  let assemblyFormat = "$data `,` $indices attr-dict `:` functional-type(operands, $result)";
+  let hasFolder = 1;
+  let hasVerifier = 1;
+}
+
+def Tinyc_CastOp : Tinyc_Op<"cast"> {
+  let summary = "converts elements to another type (ONNX Cast)";
+  let description = [{
+    Float to integer truncates toward zero and saturates at the integer type's
+    limits (NaN becomes 0), so the conversion is defined for every input.
+  }];
+  let arguments = (ins Tinyc_Tensor:$input);
+  let results = (outs Tinyc_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasFolder = 1;
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise
+//===----------------------------------------------------------------------===//
+
+class Tinyc_BinaryOp<string mnemonic, string what>
+    : Tinyc_Op<mnemonic> {
+  let summary = what # " with NumPy-style broadcasting";
+  let description = [{
+    The optional `act` is an activation fused into the operator's epilogue.
+  }];
+  let arguments = (ins Tinyc_Tensor:$lhs, Tinyc_Tensor:$rhs,
+                       OptionalAttr<Tinyc_ActivationAttr>:$act);
+  let results = (outs Tinyc_Tensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` functional-type(operands, $result)
+  }];
+  let hasFolder = 1;
+  let hasVerifier = 1;
+}
+
+def Tinyc_AddOp : Tinyc_BinaryOp<"add", "elementwise addition">;
+def Tinyc_SubOp : Tinyc_BinaryOp<"sub", "elementwise subtraction">;
+def Tinyc_MulOp : Tinyc_BinaryOp<"mul", "elementwise multiplication">;
+def Tinyc_DivOp : Tinyc_BinaryOp<"div", "elementwise division"> {
+  let description = [{
+    Integer division truncates toward zero; a zero divisor gives 0 instead of
+    undefined behaviour.
+  }];
+}
+
+def Tinyc_ActivationOp : Tinyc_Op<"activation"> {
+  let summary = "an elementwise activation function (Relu, Sigmoid, Clip, ...)";
+  let arguments = (ins Tinyc_FloatTensor:$input, Tinyc_ActivationAttr:$act);
+  let results = (outs Tinyc_FloatTensor:$result);
+  let assemblyFormat = "$input $act attr-dict `:` type($input) `->` type($result)";
+  let hasFolder = 1;
+  let hasVerifier = 1;
+}
+
+def Tinyc_ClipOp : Tinyc_Op<"clip"> {
+  let summary = "clamps elements to [min, max] given as 0-d tensors";
+  let description = [{
+    For bounds known only at run time, and for integer tensors. Float clips
+    with constant bounds canonicalize to `tinyc.activation` with
+    `#tinyc.act<clip, min, max>`.
+  }];
+  let arguments = (ins Tinyc_Tensor:$input, Tinyc_Tensor:$min, Tinyc_Tensor:$max);
+  let results = (outs Tinyc_Tensor:$result);
+  let assemblyFormat = "$input `,` $min `,` $max attr-dict `:` functional-type(operands, $result)";
+  let hasCanonicalizer = 1;
+  let hasVerifier = 1;
+}
+
+def Tinyc_SoftmaxOp : Tinyc_Op<"softmax"> {
+  let summary = "softmax along one axis";
+  let arguments = (ins Tinyc_FloatTensor:$input, I64Attr:$axis);
+  let results = (outs Tinyc_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Tinyc_BatchNormOp : Tinyc_Op<"batch_norm"> {
+  let summary = "inference batch normalization over dimension 1";
+  let description = [{
+    `y = (x - mean) / sqrt(var + epsilon) * scale + bias`, with per-channel
+    1-d `scale`, `bias`, `mean` and `var`.
+  }];
+  let arguments = (ins Tinyc_FloatTensor:$input, Tinyc_FloatTensor:$scale,
+                       Tinyc_FloatTensor:$bias, Tinyc_FloatTensor:$mean,
+                       Tinyc_FloatTensor:$var, F32Attr:$epsilon);
+  let results = (outs Tinyc_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $scale `,` $bias `,` $mean `,` $var attr-dict `:` functional-type(operands, $result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Tinyc_QuantizeOp : Tinyc_Op<"quantize"> {
+  let summary = "ONNX QuantizeLinear: saturate(roundeven(x / scale) + zero_point)";
+  let description = [{
+    `scale` and `zero_point` are 0-d (per tensor) or 1-d along `axis` (per
+    channel). The result has the zero point's integer type.
+  }];
+  let arguments = (ins Tinyc_FloatTensor:$input, Tinyc_FloatTensor:$scale,
+                       RankedTensorOf<[AnyInteger]>:$zero_point, I64Attr:$axis);
+  let results = (outs RankedTensorOf<[AnyInteger]>:$result);
+  let assemblyFormat = [{
+    $input `,` $scale `,` $zero_point attr-dict `:` functional-type(operands, $result)
+  }];
+  let hasFolder = 1;
+  let hasVerifier = 1;
+}
+
+def Tinyc_DequantizeOp : Tinyc_Op<"dequantize"> {
+  let summary = "ONNX DequantizeLinear: (x - zero_point) * scale";
+  let arguments = (ins RankedTensorOf<[AnyInteger]>:$input, Tinyc_FloatTensor:$scale,
+                       RankedTensorOf<[AnyInteger]>:$zero_point, I64Attr:$axis);
+  let results = (outs Tinyc_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $scale `,` $zero_point attr-dict `:` functional-type(operands, $result)
+  }];
+  let hasFolder = 1;
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Compute-heavy operators
+//===----------------------------------------------------------------------===//
+
+def Tinyc_ConvOp : Tinyc_Op<"conv", [AttrSizedOperandSegments]> {
+  let summary = "N-d grouped convolution, NC[D]HW input, MC/g[D]HW weights";
+  let description = [{
+    ```mlir
+    %y = tinyc.conv %x, %w, %b {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>,
+                                pads = array<i64: 1, 1, 1, 1>, group = 1 : i64}
+         : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>, tensor<4xf32>) -> tensor<1x4x8x8xf32>
+    ```
+    `pads` holds the padding before each spatial dimension, then after each.
+    A `residual` operand (same shape as the result) is added after the bias
+    and before the activation `act`: the fused form of a residual Add.
+  }];
+  let arguments = (ins Tinyc_FloatTensor:$input, Tinyc_FloatTensor:$weight,
+                       Optional<Tinyc_FloatTensor>:$bias,
+                       Optional<Tinyc_FloatTensor>:$residual,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
+                       DenseI64ArrayAttr:$pads, I64Attr:$group,
+                       OptionalAttr<Tinyc_ActivationAttr>:$act);
+  let results = (outs Tinyc_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight (`bias` $bias^)? (`residual` $residual^)? attr-dict
+    `:` functional-type(operands, $result)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    unsigned getNumSpatialDims() { return getStrides().size(); }
+    /// Multiply-accumulates of one inference.
+    int64_t getMacCount();
+  }];
+}
+
+def Tinyc_PoolKind : I32EnumAttr<"PoolKind", "pooling reduction", [
+      I32EnumAttrCase<"max", 0>,
+      I32EnumAttrCase<"avg", 1>
+    ]> {
+  let cppNamespace = "::mlir::tinyc";
+  let genSpecializedAttr = 0;
+}
+def Tinyc_PoolKindAttr : EnumAttr<Tinyc_Dialect, Tinyc_PoolKind, "pool"> {
+  let assemblyFormat = "`<` $value `>`";
+}
+
+def Tinyc_PoolOp : Tinyc_Op<"pool"> {
+  let summary = "N-d max or average pooling (MaxPool, AveragePool, Global*Pool)";
+  let description = [{
+    Windows that reach past the padded input (ceil mode) are clipped. Average
+    pooling divides by the number of input elements in the window, or with
+    `count_include_pad` by the number of elements in the window clipped to the
+    padded input, as ONNX defines.
+  }];
+  let arguments = (ins Tinyc_Tensor:$input, Tinyc_PoolKindAttr:$kind,
+                       DenseI64ArrayAttr:$kernel, DenseI64ArrayAttr:$strides,
+                       DenseI64ArrayAttr:$dilations, DenseI64ArrayAttr:$pads,
+                       BoolAttr:$ceil_mode, BoolAttr:$count_include_pad);
+  let results = (outs Tinyc_Tensor:$result);
+  let assemblyFormat = "$input $kind attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Tinyc_GemmOp : Tinyc_Op<"gemm"> {
+  let summary = "ONNX Gemm: alpha * op(A) * op(B) + beta * C";
+  let description = [{
+    `C` broadcasts to the result. The optional `act` is a fused activation.
+  }];
+  let arguments = (ins Tinyc_FloatTensor:$a, Tinyc_FloatTensor:$b,
+                       Optional<Tinyc_FloatTensor>:$c,
+                       BoolAttr:$trans_a, BoolAttr:$trans_b,
+                       F32Attr:$alpha, F32Attr:$beta,
+                       OptionalAttr<Tinyc_ActivationAttr>:$act);
+  let results = (outs Tinyc_FloatTensor:$result);
+  let assemblyFormat = [{
+    $a `,` $b (`,` $c^)? attr-dict `:` functional-type(operands, $result)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    int64_t getMacCount();
+  }];
+}
+
+def Tinyc_MatMulOp : Tinyc_Op<"matmul"> {
+  let summary = "NumPy matmul: batched, with broadcast batch dimensions";
+  let arguments = (ins Tinyc_FloatTensor:$lhs, Tinyc_FloatTensor:$rhs,
+                       OptionalAttr<Tinyc_ActivationAttr>:$act);
+  let results = (outs Tinyc_FloatTensor:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, $result)";
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    int64_t getMacCount();
+  }];
+}
+
+#endif // TINYC_OPS_TD

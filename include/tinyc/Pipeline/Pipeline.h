@@ -1,0 +1,35 @@
+//===- Pipeline.h - the one place that knows the pass order -----*- C++ -*-===//
+
+#ifndef TINYC_PIPELINE_PIPELINE_H
+#define TINYC_PIPELINE_PIPELINE_H
+
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/Pass/PassManager.h"
+
+namespace mlir::tinyc {
+
+struct PipelineOptions {
+  /// Byte alignment of each tensor in the arena.
+  int64_t bufferAlignment = 16;
+  /// Width of `index` in the generated code: the target's pointer width.
+  unsigned indexBitwidth = 64;
+};
+
+/// Tensor-level passes, ending with memory planning: import output in,
+/// planned tinyc out.
+void buildTensorPipeline(OpPassManager &pm, const PipelineOptions &options);
+
+/// Planned tinyc in, LLVM dialect out (ready for translation to LLVM IR).
+void buildLoweringPipeline(OpPassManager &pm, const PipelineOptions &options);
+
+/// Registers both as named pipelines for tinyc-opt:
+/// `tinyc-tensor-pipeline` and `tinyc-lowering-pipeline`.
+void registerTinycPipelines();
+
+/// The dialects and external models (e.g. translation to LLVM IR) that the
+/// pipelines and code generation need.
+void registerTinycDialects(DialectRegistry &registry);
+
+} // namespace mlir::tinyc
+
+#endif // TINYC_PIPELINE_PIPELINE_H

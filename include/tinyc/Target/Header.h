@@ -1,0 +1,42 @@
+//===- Header.h - the generated C header ------------------------*- C++ -*-===//
+
+#ifndef TINYC_TARGET_HEADER_H
+#define TINYC_TARGET_HEADER_H
+
+#include "tinyc/Target/Target.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <string>
+#include <vector>
+
+namespace mlir::tinyc {
+
+struct TensorInterface {
+  std::string name;
+  int onnxType = 0;
+  std::string cType;
+  std::vector<int64_t> shape;
+  int64_t bytes = 0;
+};
+
+/// What a firmware engineer needs to call a compiled model.
+struct ModelInterface {
+  std::string name;
+  int64_t arenaBytes = 0;
+  unsigned arenaAlign = 16;
+  std::vector<TensorInterface> inputs, outputs;
+};
+
+/// Reads the interface off the planned tensor-level `@main`.
+FailureOr<ModelInterface> describeInterface(func::FuncOp main, llvm::StringRef name,
+                                            const TargetInfo &target);
+
+/// Writes `<name>.h` (docs/INTERFACE.md describes it).
+void writeHeader(const ModelInterface &model, llvm::StringRef source, const TargetInfo &target,
+                 llvm::raw_ostream &os);
+
+} // namespace mlir::tinyc
+
+#endif // TINYC_TARGET_HEADER_H

@@ -1,0 +1,39 @@
+//===- Target.h - the targets tinyc generates code for ----------*- C++ -*-===//
+//
+// Each target is described by targets/<name>/target.json. The build embeds
+// those files, together with the runtime (runtime/) compiled to LLVM bitcode
+// for each target, into the compiler.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TINYC_TARGET_TARGET_H
+#define TINYC_TARGET_TARGET_H
+
+#include "llvm/ADT/StringRef.h"
+
+#include <string>
+#include <vector>
+
+namespace mlir::tinyc {
+
+struct TargetInfo {
+  std::string name, description;
+  // How LLVM generates code for it.
+  std::string triple, cpu, features, floatABI, abi;
+  unsigned pointerBits = 64;
+  /// Alignment the caller must give the arena.
+  unsigned arenaAlign = 16;
+  bool hasPopcount = false, hasFP64 = true;
+  /// The runtime compiled for this target (LLVM bitcode).
+  llvm::StringRef runtimeBitcode;
+};
+
+/// The target named `name`, or null.
+const TargetInfo *lookupTarget(llvm::StringRef name);
+
+/// Names of all targets, sorted.
+std::vector<std::string> getTargetNames();
+
+} // namespace mlir::tinyc
+
+#endif // TINYC_TARGET_TARGET_H

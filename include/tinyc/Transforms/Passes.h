@@ -1,0 +1,30 @@
+//===- Passes.h - tinyc passes ----------------------------------*- C++ -*-===//
+
+#ifndef TINYC_TRANSFORMS_PASSES_H
+#define TINYC_TRANSFORMS_PASSES_H
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/Pass.h"
+
+namespace mlir::tinyc {
+
+#define GEN_PASS_DECL
+#include "tinyc/Transforms/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "tinyc/Transforms/Passes.h.inc"
+
+/// Attribute names shared by the memory planner and its consumers.
+inline constexpr llvm::StringLiteral kArenaOffsetAttr = "tinyc.offset";
+inline constexpr llvm::StringLiteral kOutputAttr = "tinyc.output";
+inline constexpr llvm::StringLiteral kArenaBytesAttr = "tinyc.arena_bytes";
+inline constexpr llvm::StringLiteral kNameAttr = "tinyc.name";
+
+} // namespace mlir::tinyc
+
+#endif // TINYC_TRANSFORMS_PASSES_H

@@ -1,0 +1,268 @@
+//===- Elementwise.cpp - arithmetic, activations, casts, Q/DQ, BatchNorm --===//
+
+#include "Lowering.h"
+
+using namespace mlir;
+using namespace mlir::tinyc;
+using namespace mlir::tinyc::lowering;
+
+namespace {
+
+RankedTensorType tensorTypeOf(Value v) { return cast<RankedTensorType>(v.getType()); }
+
+/// Loops over the result's elements, loading each (broadcast) operand, and
+/// stores what `compute` makes of the loaded scalars.
+LogicalResult lowerElementwise(
+    Operation *op, ValueRange tensors, ValueRange buffers, ConversionPatternRewriter &rewriter,
+    llvm::function_ref<Value(OpBuilder &, Location, ValueRange scalars, ValueRange ivs)> compute) {
+  FailureOr<Value> out = allocateResult(op, rewriter);
+  if (failed(out))
+    return failure();
+  auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
+  buildLoops(rewriter, op->getLoc(), resultType.getShape(),
+             [&](OpBuilder &b, Location loc, ValueRange ivs) {
+               llvm::SmallVector<Value> scalars;
+               for (auto [tensor, buffer] : llvm::zip(tensors, buffers)) {
+                 RankedTensorType type = tensorTypeOf(tensor);
+                 scalars.push_back(loadElement(b, loc, buffer,
+                                               broadcastIndices(b, loc, type.getShape(), ivs),
+                                               type.getElementType()));
+               }
+               storeElement(b, loc, compute(b, loc, scalars, ivs), *out, ivs,
+                            resultType.getElementType());
+             });
+  rewriter.replaceOp(op, *out);
+  return success();
+}
+
+enum class BinaryKind { add, sub, mul, div };
+
+Value computeBinary(OpBuilder &b, Location loc, BinaryKind kind, Value x, Value y, Type elem) {
+  if (isa<FloatType>(elem)) {
+    switch (kind) {
+    case BinaryKind::add: return b.create<arith::AddFOp>(loc, x, y);
+    case BinaryKind::sub: return b.create<arith::SubFOp>(loc, x, y);
+    case BinaryKind::mul: return b.create<arith::MulFOp>(loc, x, y);
+    case BinaryKind::div: return b.create<arith::DivFOp>(loc, x, y);
+    }
+  }
+  // Integers wrap (no nsw/nuw flags, so overflow is defined).
+  switch (kind) {
+  case BinaryKind::add: return b.create<arith::AddIOp>(loc, x, y);
+  case BinaryKind::sub: return b.create<arith::SubIOp>(loc, x, y);
+  case BinaryKind::mul: return b.create<arith::MulIOp>(loc, x, y);
+  case BinaryKind::div: break;
+  }
+  // Division by zero gives 0 and MIN / -1 wraps to MIN: dividing by 1 in
+  // either case keeps the hardware division defined.
+  Type type = x.getType();
+  unsigned width = type.getIntOrFloatBitWidth();
+  auto constant = [&](const llvm::APInt &v) {
+    return b.create<arith::ConstantOp>(loc, b.getIntegerAttr(type, v)).getResult();
+  };
+  Value zero = constant(llvm::APInt(width, 0)), one = constant(llvm::APInt(width, 1));
+  Value byZero = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, y, zero);
+  Value quotient;
+  if (elem.isUnsignedInteger()) {
+    Value divisor = b.create<arith::SelectOp>(loc, byZero, one, y);
+    quotient = b.create<arith::DivUIOp>(loc, x, divisor);
+  } else {
+    Value overflow = b.create<arith::AndIOp>(
+        loc,
+        b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, x,
+                                constant(llvm::APInt::getSignedMinValue(width))),
+        b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, y,
+                                constant(llvm::APInt::getAllOnes(width))));
+    Value divisor =
+        b.create<arith::SelectOp>(loc, b.create<arith::OrIOp>(loc, byZero, overflow), one, y);
+    quotient = b.create<arith::DivSIOp>(loc, x, divisor);
+  }
+  return b.create<arith::SelectOp>(loc, byZero, zero, quotient);
+}
+
+template <typename OpTy, BinaryKind kind>
+struct BinaryLowering : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  LogicalResult matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Type elem = op.getType().getElementType();
+    ActivationAttr act = op.getActAttr();
+    return lowerElementwise(
+        op, {op.getLhs(), op.getRhs()}, {adaptor.getLhs(), adaptor.getRhs()}, rewriter,
+        [&](OpBuilder &b, Location loc, ValueRange s, ValueRange) {
+          return applyActivation(b, loc, computeBinary(b, loc, kind, s[0], s[1], elem), act);
+        });
+  }
+};
+
+struct ActivationLowering : OpConversionPattern<ActivationOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(ActivationOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    return lowerElementwise(op, op.getInput(), adaptor.getInput(), rewriter,
+                            [&](OpBuilder &b, Location loc, ValueRange s, ValueRange) {
+                              return applyActivation(b, loc, s[0], op.getAct());
+                            });
+  }
+};
+
+struct ClipLowering : OpConversionPattern<ClipOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(ClipOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Type elem = op.getType().getElementType();
+    Location loc = op.getLoc();
+    Value lo = loadElement(rewriter, loc, adaptor.getMin(), {}, elem);
+    Value hi = loadElement(rewriter, loc, adaptor.getMax(), {}, elem);
+    return lowerElementwise(
+        op, op.getInput(), adaptor.getInput(), rewriter,
+        [&](OpBuilder &b, Location l, ValueRange s, ValueRange) -> Value {
+          Value x = s[0], below, above;
+          if (isa<FloatType>(elem)) {
+            // Comparisons with NaN are false, so NaN passes through.
+            below = b.create<arith::CmpFOp>(l, arith::CmpFPredicate::OLT, x, lo);
+            above = b.create<arith::CmpFOp>(l, arith::CmpFPredicate::OGT, x, hi);
+          } else {
+            bool isUnsigned = elem.isUnsignedInteger();
+            below = b.create<arith::CmpIOp>(
+                l, isUnsigned ? arith::CmpIPredicate::ult : arith::CmpIPredicate::slt, x, lo);
+            above = b.create<arith::CmpIOp>(
+                l, isUnsigned ? arith::CmpIPredicate::ugt : arith::CmpIPredicate::sgt, x, hi);
+          }
+          Value low = b.create<arith::SelectOp>(l, below, lo, x);
+          return b.create<arith::SelectOp>(l, above, hi, low);
+        });
+  }
+};
+
+struct CastLowering : OpConversionPattern<CastOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(CastOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Type from = op.getInput().getType().getElementType(), to = op.getType().getElementType();
+    return lowerElementwise(op, op.getInput(), adaptor.getInput(), rewriter,
+                            [&](OpBuilder &b, Location loc, ValueRange s, ValueRange) {
+                              return convertScalar(b, loc, s[0], from, to);
+                            });
+  }
+};
+
+/// Loads a quantization parameter: once for a 0-d one, per element of the
+/// quantized axis otherwise.
+Value loadQuantParam(OpBuilder &b, Location loc, Value buffer, Value tensor, int64_t axis,
+                     ValueRange ivs) {
+  RankedTensorType type = tensorTypeOf(tensor);
+  if (type.getRank() == 0)
+    return loadElement(b, loc, buffer, {}, type.getElementType());
+  return loadElement(b, loc, buffer, ivs[axis], type.getElementType());
+}
+
+/// The range of an integer element type.
+std::pair<double, double> intRange(Type elem) {
+  unsigned width = elem.getIntOrFloatBitWidth();
+  if (elem.isUnsignedInteger())
+    return {0.0, std::ldexp(1.0, width) - 1};
+  return {-std::ldexp(1.0, width - 1), std::ldexp(1.0, width - 1) - 1};
+}
+
+struct QuantizeLowering : OpConversionPattern<QuantizeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(QuantizeOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Type q = op.getType().getElementType();
+    if (q.getIntOrFloatBitWidth() > 16)
+      return op.emitError() << "quantizing to " << q << " is not supported";
+    auto [lo, hi] = intRange(q);
+    return lowerElementwise(
+        op, op.getInput(), adaptor.getInput(), rewriter,
+        [&](OpBuilder &b, Location loc, ValueRange s, ValueRange ivs) {
+          Type f32 = b.getF32Type();
+          Value scale = loadQuantParam(b, loc, adaptor.getScale(), op.getScale(), op.getAxis(), ivs);
+          Value zp = loadQuantParam(b, loc, adaptor.getZeroPoint(), op.getZeroPoint(),
+                                    op.getAxis(), ivs);
+          Value zpFloat = convertScalar(b, loc, zp, q, f32);
+          // As ONNX defines it: divide (not multiply by the reciprocal), round
+          // half to even, add the zero point, saturate. NaN becomes the zero point.
+          Value scaled = b.create<arith::DivFOp>(loc, s[0], scale);
+          Value v = b.create<arith::AddFOp>(loc, callRuntime(b, loc, kRoundEvenF, scaled), zpFloat);
+          Value isNan = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UNO, v, v);
+          v = b.create<arith::SelectOp>(loc, isNan, zpFloat, v);
+          v = clampFloat(b, loc, v, lo, hi, 0.0);
+          return convertScalar(b, loc, v, f32, q);
+        });
+  }
+};
+
+struct DequantizeLowering : OpConversionPattern<DequantizeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(DequantizeOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Type q = op.getInput().getType().getElementType();
+    Type f = op.getType().getElementType();
+    return lowerElementwise(
+        op, op.getInput(), adaptor.getInput(), rewriter,
+        [&](OpBuilder &b, Location loc, ValueRange s, ValueRange ivs) {
+          Value scale = loadQuantParam(b, loc, adaptor.getScale(), op.getScale(), op.getAxis(), ivs);
+          Value zp = loadQuantParam(b, loc, adaptor.getZeroPoint(), op.getZeroPoint(),
+                                    op.getAxis(), ivs);
+          // (x - zero_point) in 32-bit integers, then to float, times the scale.
+          Type wide = IntegerType::get(b.getContext(), 32,
+                                       q.isUnsignedInteger() ? IntegerType::Unsigned
+                                                             : IntegerType::Signless);
+          Value x = convertScalar(b, loc, s[0], q, wide);
+          Value z = convertScalar(b, loc, zp, q, wide);
+          Value diff = b.create<arith::SubIOp>(loc, x, z);
+          Value asFloat = convertScalar(b, loc, diff, b.getIntegerType(32), f);
+          return b.create<arith::MulFOp>(loc, asFloat, scale);
+        });
+  }
+};
+
+/// Per channel: a = scale / sqrt(var + eps) and b = bias - mean * a, then
+/// y = x * a + b over the channel's elements.
+struct BatchNormLowering : OpConversionPattern<BatchNormOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(BatchNormOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    FailureOr<Value> out = allocateResult(op, rewriter);
+    if (failed(out))
+      return failure();
+    llvm::ArrayRef<int64_t> shape = op.getType().getShape();
+    Type elem = op.getType().getElementType();
+    double epsilon = op.getEpsilon().convertToFloat();
+    buildLoops(rewriter, op.getLoc(), shape.take_front(2),
+               [&](OpBuilder &b, Location loc, ValueRange nc) {
+                 Value c = nc[1];
+                 Value scale = b.create<memref::LoadOp>(loc, adaptor.getScale(), c);
+                 Value bias = b.create<memref::LoadOp>(loc, adaptor.getBias(), c);
+                 Value mean = b.create<memref::LoadOp>(loc, adaptor.getMean(), c);
+                 Value var = b.create<memref::LoadOp>(loc, adaptor.getVar(), c);
+                 Value stddev = b.create<math::SqrtOp>(
+                     loc, b.create<arith::AddFOp>(loc, var, floatConstant(b, loc, elem, epsilon)));
+                 Value a = b.create<arith::DivFOp>(loc, scale, stddev);
+                 Value shift =
+                     b.create<arith::SubFOp>(loc, bias, b.create<arith::MulFOp>(loc, mean, a));
+                 buildLoops(b, loc, shape.drop_front(2),
+                            [&](OpBuilder &ib, Location l, ValueRange spatial) {
+                              llvm::SmallVector<Value> at(nc);
+                              at.append(spatial.begin(), spatial.end());
+                              Value x = ib.create<memref::LoadOp>(l, adaptor.getInput(), at);
+                              Value y = ib.create<arith::AddFOp>(
+                                  l, ib.create<arith::MulFOp>(l, x, a), shift);
+                              ib.create<memref::StoreOp>(l, y, *out, at);
+                            });
+               });
+    rewriter.replaceOp(op, *out);
+    return success();
+  }
+};
+
+} // namespace
+
+void lowering::populateElementwiseLowering(RewritePatternSet &patterns,
+                                           const TypeConverter &converter) {
+  patterns.add<BinaryLowering<AddOp, BinaryKind::add>, BinaryLowering<SubOp, BinaryKind::sub>,
+               BinaryLowering<MulOp, BinaryKind::mul>, BinaryLowering<DivOp, BinaryKind::div>,
+               ActivationLowering, ClipLowering, CastLowering, QuantizeLowering,
+               DequantizeLowering, BatchNormLowering>(converter, patterns.getContext());
+}

@@ -1,0 +1,127 @@
+//===- TinycDialect.cpp - dialect registration and attributes -------------===//
+
+#include "tinyc/Dialect/TinycDialect.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/DialectImplementation.h"
+#include "llvm/ADT/SmallString.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::tinyc;
+
+#include "tinyc/Dialect/TinycDialect.cpp.inc"
+#include "tinyc/Dialect/TinycEnums.cpp.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "tinyc/Dialect/TinycAttrs.cpp.inc"
+
+void TinycDialect::initialize() {
+  addAttributes<
+#define GET_ATTRDEF_LIST
+#include "tinyc/Dialect/TinycAttrs.cpp.inc"
+      >();
+  addOperations<
+#define GET_OP_LIST
+#include "tinyc/Dialect/TinycOps.cpp.inc"
+      >();
+}
+
+Operation *TinycDialect::materializeConstant(OpBuilder &builder, Attribute value, Type type,
+                                             Location loc) {
+  auto elements = dyn_cast<ElementsAttr>(value);
+  if (!elements || elements.getType() != type)
+    return nullptr;
+  return builder.create<ConstantOp>(loc, elements);
+}
+
+//===----------------------------------------------------------------------===//
+// ActivationAttr
+//===----------------------------------------------------------------------===//
+
+unsigned ActivationAttr::getNumParameters(ActivationKind kind) {
+  switch (kind) {
+  case ActivationKind::relu:
+  case ActivationKind::sigmoid:
+  case ActivationKind::tanh:
+  case ActivationKind::hard_swish:
+    return 0;
+  case ActivationKind::leaky_relu:
+    return 1;
+  case ActivationKind::clip:
+  case ActivationKind::hard_sigmoid:
+    return 2;
+  }
+  llvm_unreachable("unknown activation kind");
+}
+
+LogicalResult ActivationAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                     ActivationKind kind, llvm::APFloat alpha, llvm::APFloat beta) {
+  if (&alpha.getSemantics() != &llvm::APFloat::IEEEsingle() ||
+      &beta.getSemantics() != &llvm::APFloat::IEEEsingle())
+    return emitError() << "activation parameters must be single-precision floats";
+  if (kind == ActivationKind::clip && beta.compare(alpha) == llvm::APFloat::cmpLessThan)
+    return emitError() << "clip bounds are inverted: min " << alpha.convertToFloat() << " > max "
+                       << beta.convertToFloat();
+  return success();
+}
+
+float ActivationAttr::apply(float x) const {
+  float a = getAlphaValue(), b = getBetaValue();
+  switch (getKind()) {
+  case ActivationKind::relu:
+    return x < 0.0f ? 0.0f : x;
+  case ActivationKind::clip:
+    return x < a ? a : (x > b ? b : x);
+  case ActivationKind::leaky_relu:
+    return x < 0.0f ? a * x : x;
+  case ActivationKind::sigmoid:
+    return 1.0f / (1.0f + std::exp(-x));
+  case ActivationKind::tanh:
+    return std::tanh(x);
+  case ActivationKind::hard_sigmoid:
+    return std::fmax(0.0f, std::fmin(1.0f, a * x + b));
+  case ActivationKind::hard_swish:
+    return x * std::fmax(0.0f, std::fmin(1.0f, x / 6.0f + 0.5f));
+  }
+  llvm_unreachable("unknown activation kind");
+}
+
+Attribute ActivationAttr::parse(AsmParser &parser, Type) {
+  llvm::StringRef keyword;
+  if (parser.parseLess() || parser.parseKeyword(&keyword))
+    return {};
+  std::optional<ActivationKind> kind = symbolizeActivationKind(keyword);
+  if (!kind) {
+    parser.emitError(parser.getCurrentLocation()) << "unknown activation '" << keyword << "'";
+    return {};
+  }
+  double params[2] = {0.0, 0.0};
+  unsigned expected = getNumParameters(*kind);
+  for (unsigned i = 0; i < expected; ++i)
+    if (parser.parseComma() || parser.parseFloat(params[i]))
+      return {};
+  if (parser.parseGreater())
+    return {};
+  return parser.getChecked<ActivationAttr>(
+      parser.getContext(), *kind, llvm::APFloat(static_cast<float>(params[0])),
+      llvm::APFloat(static_cast<float>(params[1])));
+}
+
+void ActivationAttr::print(AsmPrinter &printer) const {
+  printer << "<" << stringifyActivationKind(getKind());
+  unsigned count = getNumParameters(getKind());
+  for (llvm::APFloat value : {getAlpha(), getBeta()}) {
+    if (count-- == 0)
+      break;
+    llvm::SmallString<16> text;
+    value.toString(text, /*FormatPrecision=*/0, /*FormatMaxPadding=*/0);
+    // Keep a decimal point so that the parser reads a float, not an integer.
+    if (text.find_first_of(".eEn") == llvm::StringRef::npos)
+      text += ".0";
+    printer << ", " << text;
+  }
+  printer << ">";
+}

@@ -1,0 +1,317 @@
+//===- TinycOps.cpp - verifiers and cost queries of tinyc operators -------===//
+
+#include "tinyc/Dialect/TinycDialect.h"
+#include "tinyc/Dialect/TinycShapes.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/OpImplementation.h"
+#include "mlir/IR/PatternMatch.h"
+
+using namespace mlir;
+using namespace mlir::tinyc;
+
+#define GET_OP_CLASSES
+#include "tinyc/Dialect/TinycOps.cpp.inc"
+
+static llvm::ArrayRef<int64_t> shapeOf(Value v) {
+  return cast<RankedTensorType>(v.getType()).getShape();
+}
+
+static Type elementTypeOf(Value v) { return cast<RankedTensorType>(v.getType()).getElementType(); }
+
+/// Checks the result against the shape the operator's rule computes.
+static LogicalResult verifyResultShape(Operation *op, FailureOr<Shape> expected) {
+  if (failed(expected))
+    return failure();
+  llvm::ArrayRef<int64_t> actual = shapeOf(op->getResult(0));
+  if (actual != llvm::ArrayRef<int64_t>(*expected))
+    return op->emitOpError() << "result shape " << formatShape(actual)
+                             << " differs from the inferred " << formatShape(*expected);
+  return success();
+}
+
+static LogicalResult verifySameElementType(Operation *op, ValueRange values) {
+  Type expected = elementTypeOf(op->getResult(0));
+  for (Value v : values)
+    if (elementTypeOf(v) != expected)
+      return op->emitOpError() << "element type " << elementTypeOf(v)
+                               << " differs from the result's " << expected;
+  return success();
+}
+
+static LogicalResult verifyAllStatic(Operation *op) {
+  auto isStatic = [](Type t) { return cast<RankedTensorType>(t).hasStaticShape(); };
+  for (Type t : op->getOperandTypes())
+    if (!isStatic(t))
+      return op->emitOpError() << "needs static shapes, got " << t;
+  for (Type t : op->getResultTypes())
+    if (!isStatic(t))
+      return op->emitOpError() << "needs static shapes, got " << t;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Data movement
+//===----------------------------------------------------------------------===//
+
+// The value's own type is the result type: `tinyc.constant dense<1.0> : tensor<2xf32>`.
+ParseResult ConstantOp::parse(OpAsmParser &parser, OperationState &result) {
+  ElementsAttr value;
+  if (parser.parseOptionalAttrDict(result.attributes) ||
+      parser.parseAttribute(value, "value", result.attributes))
+    return failure();
+  result.addTypes(value.getType());
+  return success();
+}
+
+void ConstantOp::print(OpAsmPrinter &printer) {
+  printer.printOptionalAttrDict((*this)->getAttrs(), {"value"});
+  printer << ' ' << getValue();
+}
+
+LogicalResult ConstantOp::verify() {
+  if (getValue().getType() != getType())
+    return emitOpError() << "value of type " << getValue().getType() << " differs from result type "
+                         << getType();
+  return verifyAllStatic(*this);
+}
+
+LogicalResult ReshapeOp::verify() {
+  if (failed(verifyAllStatic(*this)) || failed(verifySameElementType(*this, getInput())))
+    return failure();
+  auto in = getInput().getType(), out = getType();
+  if (in.getNumElements() != out.getNumElements())
+    return emitOpError() << "cannot reshape " << formatShape(in.getShape()) << " ("
+                         << in.getNumElements() << " elements) into "
+                         << formatShape(out.getShape()) << " (" << out.getNumElements()
+                         << " elements)";
+  return success();
+}
+
+LogicalResult TransposeOp::verify() {
+  if (failed(verifyAllStatic(*this)) || failed(verifySameElementType(*this, getInput())))
+    return failure();
+  return verifyResultShape(*this, inferTransposeShape(shapeOf(getInput()), getPerm(),
+                                                      [&] { return emitOpError(); }));
+}
+
+LogicalResult ConcatOp::verify() {
+  if (failed(verifyAllStatic(*this)) || failed(verifySameElementType(*this, getInputs())))
+    return failure();
+  llvm::SmallVector<llvm::ArrayRef<int64_t>> shapes;
+  for (Value v : getInputs())
+    shapes.push_back(shapeOf(v));
+  return verifyResultShape(*this,
+                           inferConcatShape(shapes, getAxis(), [&] { return emitOpError(); }));
+}
+
+LogicalResult PadOp::verify() {
+  if (failed(verifyAllStatic(*this)) ||
+      failed(verifySameElementType(*this, {getInput(), getValue()})))
+    return failure();
+  if (getValue().getType().getRank() != 0)
+    return emitOpError() << "pad value must be a 0-d tensor, got " << getValue().getType();
+  if (getMode() == PadMode::reflect) {
+    llvm::ArrayRef<int64_t> in = shapeOf(getInput());
+    for (size_t i = 0; i < in.size(); ++i)
+      if (getPads()[i] >= in[i] || getPads()[i + in.size()] >= in[i])
+        return emitOpError() << "reflect padding of " << getPads()[i] << " and "
+                             << getPads()[i + in.size()] << " needs more than the " << in[i]
+                             << " elements of dimension " << i;
+  }
+  return verifyResultShape(*this, inferPadShape(shapeOf(getInput()), getPads(),
+                                                [&] { return emitOpError(); }));
+}
+
+LogicalResult GatherOp::verify() {
+  if (failed(verifyAllStatic(*this)) || failed(verifySameElementType(*this, getData())))
+    return failure();
+  return verifyResultShape(*this, inferGatherShape(shapeOf(getData()), shapeOf(getIndices()),
+                                                   getAxis(), [&] { return emitOpError(); }));
+}
+
+LogicalResult CastOp::verify() {
+  if (failed(verifyAllStatic(*this)))
+    return failure();
+  if (shapeOf(getInput()) != shapeOf(getResult()))
+    return emitOpError() << "result shape " << formatShape(shapeOf(getResult()))
+                         << " differs from the input's " << formatShape(shapeOf(getInput()));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise
+//===----------------------------------------------------------------------===//
+
+static LogicalResult verifyBinary(Operation *op, Value lhs, Value rhs,
+                                  std::optional<ActivationAttr> act) {
+  if (failed(verifyAllStatic(op)) || failed(verifySameElementType(op, {lhs, rhs})))
+    return failure();
+  if (act && !isa<FloatType>(elementTypeOf(lhs)))
+    return op->emitOpError() << "fused activation needs a float tensor, got "
+                             << elementTypeOf(lhs);
+  return verifyResultShape(op, broadcastShapes(shapeOf(lhs), shapeOf(rhs),
+                                               [&] { return op->emitOpError(); }));
+}
+
+LogicalResult AddOp::verify() { return verifyBinary(*this, getLhs(), getRhs(), getAct()); }
+LogicalResult SubOp::verify() { return verifyBinary(*this, getLhs(), getRhs(), getAct()); }
+LogicalResult MulOp::verify() { return verifyBinary(*this, getLhs(), getRhs(), getAct()); }
+LogicalResult DivOp::verify() { return verifyBinary(*this, getLhs(), getRhs(), getAct()); }
+
+LogicalResult ActivationOp::verify() {
+  if (failed(verifyAllStatic(*this)) || failed(verifySameElementType(*this, getInput())))
+    return failure();
+  if (getType().getShape() != getInput().getType().getShape())
+    return emitOpError() << "result shape " << formatShape(getType().getShape())
+                         << " differs from the input's "
+                         << formatShape(getInput().getType().getShape());
+  return success();
+}
+
+LogicalResult ClipOp::verify() {
+  if (failed(verifyAllStatic(*this)) ||
+      failed(verifySameElementType(*this, {getInput(), getMin(), getMax()})))
+    return failure();
+  if (getMin().getType().getRank() != 0 || getMax().getType().getRank() != 0)
+    return emitOpError() << "bounds must be 0-d tensors, got " << getMin().getType() << " and "
+                         << getMax().getType();
+  if (getType().getShape() != getInput().getType().getShape())
+    return emitOpError() << "result shape differs from the input's";
+  return success();
+}
+
+LogicalResult SoftmaxOp::verify() {
+  if (failed(verifyAllStatic(*this)) || failed(verifySameElementType(*this, getInput())))
+    return failure();
+  int64_t rank = getInput().getType().getRank(), axis = getAxis();
+  if (axis < 0 || axis >= rank)
+    return emitOpError() << "axis " << axis << " is out of range for rank " << rank;
+  if (getType().getShape() != getInput().getType().getShape())
+    return emitOpError() << "result shape differs from the input's";
+  return success();
+}
+
+LogicalResult BatchNormOp::verify() {
+  if (failed(verifyAllStatic(*this)) ||
+      failed(verifySameElementType(*this,
+                                   {getInput(), getScale(), getBias(), getMean(), getVar()})))
+    return failure();
+  llvm::ArrayRef<int64_t> in = shapeOf(getInput());
+  if (in.size() < 2)
+    return emitOpError() << "input must have a channel dimension, got " << formatShape(in);
+  for (Value param : {getScale(), getBias(), getMean(), getVar()})
+    if (shapeOf(param) != llvm::ArrayRef<int64_t>{in[1]})
+      return emitOpError() << "parameter of shape " << formatShape(shapeOf(param))
+                           << " does not match the " << in[1] << " channels of the input";
+  if (shapeOf(getResult()) != in)
+    return emitOpError() << "result shape differs from the input's";
+  return success();
+}
+
+static LogicalResult verifyQuantOp(Operation *op, Value input, Value scale, Value zeroPoint,
+                                   int64_t axis, Value integer) {
+  if (failed(verifyAllStatic(op)))
+    return failure();
+  auto emit = [&] { return op->emitOpError(); };
+  if (failed(verifyQuantParam(shapeOf(input), shapeOf(scale), axis, "scale", emit)) ||
+      failed(verifyQuantParam(shapeOf(input), shapeOf(zeroPoint), axis, "zero point", emit)))
+    return failure();
+  if (elementTypeOf(zeroPoint) != elementTypeOf(integer))
+    return op->emitOpError() << "zero point type " << elementTypeOf(zeroPoint)
+                             << " differs from the quantized type " << elementTypeOf(integer);
+  if (shapeOf(op->getResult(0)) != shapeOf(input))
+    return op->emitOpError() << "result shape differs from the input's";
+  return success();
+}
+
+LogicalResult QuantizeOp::verify() {
+  return verifyQuantOp(*this, getInput(), getScale(), getZeroPoint(), getAxis(), getResult());
+}
+
+LogicalResult DequantizeOp::verify() {
+  if (elementTypeOf(getScale()) != elementTypeOf(getResult()))
+    return emitOpError() << "scale type " << elementTypeOf(getScale())
+                         << " differs from the result type " << elementTypeOf(getResult());
+  return verifyQuantOp(*this, getInput(), getScale(), getZeroPoint(), getAxis(), getInput());
+}
+
+//===----------------------------------------------------------------------===//
+// Compute-heavy operators
+//===----------------------------------------------------------------------===//
+
+LogicalResult ConvOp::verify() {
+  if (failed(verifyAllStatic(*this)) ||
+      failed(verifySameElementType(*this, {getInput(), getWeight()})))
+    return failure();
+  if (Value bias = getBias()) {
+    if (failed(verifySameElementType(*this, bias)))
+      return failure();
+    if (shapeOf(bias) != llvm::ArrayRef<int64_t>{shapeOf(getWeight())[0]})
+      return emitOpError() << "bias of shape " << formatShape(shapeOf(bias)) << " does not match "
+                           << shapeOf(getWeight())[0] << " output channels";
+  }
+  if (failed(verifyResultShape(*this, inferConvShape(shapeOf(getInput()), shapeOf(getWeight()),
+                                                     getStrides(), getDilations(), getPads(),
+                                                     getGroup(), [&] { return emitOpError(); }))))
+    return failure();
+  if (Value residual = getResidual())
+    if (residual.getType() != getType())
+      return emitOpError() << "residual of type " << residual.getType()
+                           << " differs from the result type " << getType();
+  return success();
+}
+
+int64_t ConvOp::getMacCount() {
+  llvm::ArrayRef<int64_t> w = shapeOf(getWeight());
+  // Each output element takes (C/g) * prod(kernel) multiply-accumulates.
+  return getType().getNumElements() * getNumElements(w.drop_front());
+}
+
+LogicalResult PoolOp::verify() {
+  if (failed(verifyAllStatic(*this)) || failed(verifySameElementType(*this, getInput())))
+    return failure();
+  if (getKind() == PoolKind::avg && !isa<FloatType>(elementTypeOf(getInput())))
+    return emitOpError() << "average pooling needs a float tensor, got "
+                         << elementTypeOf(getInput());
+  return verifyResultShape(*this, inferPoolShape(shapeOf(getInput()), getKernel(), getStrides(),
+                                                 getDilations(), getPads(), getCeilMode(),
+                                                 [&] { return emitOpError(); }));
+}
+
+LogicalResult GemmOp::verify() {
+  if (failed(verifyAllStatic(*this)) || failed(verifySameElementType(*this, {getA(), getB()})))
+    return failure();
+  FailureOr<Shape> shape = inferGemmShape(shapeOf(getA()), shapeOf(getB()), getTransA(),
+                                          getTransB(), [&] { return emitOpError(); });
+  if (failed(verifyResultShape(*this, shape)))
+    return failure();
+  if (Value c = getC()) {
+    if (failed(verifySameElementType(*this, c)))
+      return failure();
+    FailureOr<Shape> broadcast =
+        broadcastShapes(shapeOf(c), *shape, [&] { return emitOpError() << "C: "; });
+    if (failed(broadcast))
+      return failure();
+    if (llvm::ArrayRef<int64_t>(*broadcast) != llvm::ArrayRef<int64_t>(*shape))
+      return emitOpError() << "C of shape " << formatShape(shapeOf(c))
+                           << " does not broadcast to the result " << formatShape(*shape);
+  }
+  return success();
+}
+
+int64_t GemmOp::getMacCount() {
+  llvm::ArrayRef<int64_t> a = shapeOf(getA());
+  return getType().getNumElements() * (getTransA() ? a[0] : a[1]);
+}
+
+LogicalResult MatMulOp::verify() {
+  if (failed(verifyAllStatic(*this)) || failed(verifySameElementType(*this, {getLhs(), getRhs()})))
+    return failure();
+  return verifyResultShape(*this, inferMatMulShape(shapeOf(getLhs()), shapeOf(getRhs()),
+                                                   [&] { return emitOpError(); }));
+}
+
+int64_t MatMulOp::getMacCount() {
+  return getType().getNumElements() * shapeOf(getLhs()).back();
+}

@@ -1,0 +1,292 @@
+//===- TinycShapes.cpp - static shape rules of tinyc operators ------------===//
+
+#include "tinyc/Dialect/TinycShapes.h"
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+using namespace mlir::tinyc;
+
+std::string tinyc::formatShape(llvm::ArrayRef<int64_t> shape) {
+  if (shape.empty())
+    return "scalar";
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  llvm::interleave(shape, os, "x");
+  return s;
+}
+
+int64_t tinyc::getNumElements(llvm::ArrayRef<int64_t> shape) {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
+
+FailureOr<Shape> tinyc::broadcastShapes(llvm::ArrayRef<int64_t> lhs, llvm::ArrayRef<int64_t> rhs,
+                                        EmitErrorFn emitError) {
+  size_t rank = std::max(lhs.size(), rhs.size());
+  Shape result(rank);
+  for (size_t i = 0; i < rank; ++i) {
+    int64_t l = i < rank - lhs.size() ? 1 : lhs[i - (rank - lhs.size())];
+    int64_t r = i < rank - rhs.size() ? 1 : rhs[i - (rank - rhs.size())];
+    if (l != r && l != 1 && r != 1) {
+      emitError() << "shapes " << formatShape(lhs) << " and " << formatShape(rhs)
+                  << " do not broadcast (dimension " << l << " against " << r << ")";
+      return failure();
+    }
+    result[i] = l == 1 ? r : l;
+  }
+  return result;
+}
+
+FailureOr<int64_t> tinyc::slidingWindowExtent(int64_t input, int64_t kernel, int64_t stride,
+                                              int64_t dilation, int64_t padBegin, int64_t padEnd,
+                                              bool ceilMode, EmitErrorFn emitError) {
+  if (kernel < 1 || stride < 1 || dilation < 1) {
+    emitError() << "kernel " << kernel << ", stride " << stride << " and dilation " << dilation
+                << " must all be positive";
+    return failure();
+  }
+  if (padBegin < 0 || padEnd < 0) {
+    emitError() << "pads " << padBegin << ", " << padEnd << " must not be negative";
+    return failure();
+  }
+  int64_t span = dilation * (kernel - 1) + 1;
+  int64_t padded = input + padBegin + padEnd;
+  if (padded < span) {
+    emitError() << "window of " << span << " elements (kernel " << kernel << ", dilation "
+                << dilation << ") is larger than the padded input of " << padded;
+    return failure();
+  }
+  int64_t extent = (padded - span) / stride + 1;
+  if (ceilMode && (padded - span) % stride != 0) {
+    ++extent;
+    // As in ONNX Runtime and PyTorch: a last window that would start in the
+    // end padding is dropped.
+    if ((extent - 1) * stride >= input + padBegin)
+      --extent;
+  }
+  return extent;
+}
+
+static LogicalResult checkSpatialAttrs(size_t spatial, llvm::ArrayRef<int64_t> strides,
+                                       llvm::ArrayRef<int64_t> dilations,
+                                       llvm::ArrayRef<int64_t> pads, EmitErrorFn emitError) {
+  if (strides.size() != spatial || dilations.size() != spatial || pads.size() != 2 * spatial) {
+    emitError() << "expected " << spatial << " strides, " << spatial << " dilations and "
+                << 2 * spatial << " pads for " << spatial << " spatial dimensions, got "
+                << strides.size() << ", " << dilations.size() << " and " << pads.size();
+    return failure();
+  }
+  return success();
+}
+
+FailureOr<Shape> tinyc::inferConvShape(llvm::ArrayRef<int64_t> input,
+                                       llvm::ArrayRef<int64_t> weight,
+                                       llvm::ArrayRef<int64_t> strides,
+                                       llvm::ArrayRef<int64_t> dilations,
+                                       llvm::ArrayRef<int64_t> pads, int64_t group,
+                                       EmitErrorFn emitError) {
+  if (input.size() < 3 || input.size() != weight.size()) {
+    emitError() << "expected input and weight of equal rank >= 3, got input "
+                << formatShape(input) << " and weight " << formatShape(weight);
+    return failure();
+  }
+  size_t spatial = input.size() - 2;
+  if (failed(checkSpatialAttrs(spatial, strides, dilations, pads, emitError)))
+    return failure();
+  if (group < 1 || input[1] % group != 0 || weight[0] % group != 0) {
+    emitError() << "group " << group << " must divide the " << input[1]
+                << " input channels and the " << weight[0] << " output channels";
+    return failure();
+  }
+  if (input[1] / group != weight[1]) {
+    emitError() << "input has " << input[1] << " channels in " << group
+                << " group(s), but the weight expects " << weight[1] << " per group";
+    return failure();
+  }
+  Shape result{input[0], weight[0]};
+  for (size_t i = 0; i < spatial; ++i) {
+    FailureOr<int64_t> extent =
+        slidingWindowExtent(input[i + 2], weight[i + 2], strides[i], dilations[i], pads[i],
+                            pads[i + spatial], /*ceilMode=*/false, emitError);
+    if (failed(extent))
+      return failure();
+    result.push_back(*extent);
+  }
+  return result;
+}
+
+FailureOr<Shape> tinyc::inferPoolShape(llvm::ArrayRef<int64_t> input,
+                                       llvm::ArrayRef<int64_t> kernel,
+                                       llvm::ArrayRef<int64_t> strides,
+                                       llvm::ArrayRef<int64_t> dilations,
+                                       llvm::ArrayRef<int64_t> pads, bool ceilMode,
+                                       EmitErrorFn emitError) {
+  if (input.size() < 3 || kernel.size() != input.size() - 2) {
+    emitError() << "expected an input of rank >= 3 with one kernel extent per spatial "
+                   "dimension, got input "
+                << formatShape(input) << " and " << kernel.size() << " kernel extents";
+    return failure();
+  }
+  size_t spatial = input.size() - 2;
+  if (failed(checkSpatialAttrs(spatial, strides, dilations, pads, emitError)))
+    return failure();
+  Shape result{input[0], input[1]};
+  for (size_t i = 0; i < spatial; ++i) {
+    FailureOr<int64_t> extent =
+        slidingWindowExtent(input[i + 2], kernel[i], strides[i], dilations[i], pads[i],
+                            pads[i + spatial], ceilMode, emitError);
+    if (failed(extent))
+      return failure();
+    result.push_back(*extent);
+  }
+  return result;
+}
+
+FailureOr<Shape> tinyc::inferGemmShape(llvm::ArrayRef<int64_t> a, llvm::ArrayRef<int64_t> b,
+                                       bool transA, bool transB, EmitErrorFn emitError) {
+  if (a.size() != 2 || b.size() != 2) {
+    emitError() << "expected 2-d A and B, got " << formatShape(a) << " and " << formatShape(b);
+    return failure();
+  }
+  int64_t m = transA ? a[1] : a[0], ka = transA ? a[0] : a[1];
+  int64_t kb = transB ? b[1] : b[0], n = transB ? b[0] : b[1];
+  if (ka != kb) {
+    emitError() << "inner dimensions differ: A" << (transA ? "^T" : "") << " is " << m << "x"
+                << ka << " and B" << (transB ? "^T" : "") << " is " << kb << "x" << n;
+    return failure();
+  }
+  return Shape{m, n};
+}
+
+FailureOr<Shape> tinyc::inferMatMulShape(llvm::ArrayRef<int64_t> lhs, llvm::ArrayRef<int64_t> rhs,
+                                         EmitErrorFn emitError) {
+  if (lhs.empty() || rhs.empty()) {
+    emitError() << "matmul operands must have rank >= 1, got " << formatShape(lhs) << " and "
+                << formatShape(rhs);
+    return failure();
+  }
+  Shape l(lhs.begin(), lhs.end()), r(rhs.begin(), rhs.end());
+  bool lhsVector = l.size() == 1, rhsVector = r.size() == 1;
+  if (lhsVector)
+    l.insert(l.begin(), 1);
+  if (rhsVector)
+    r.push_back(1);
+  if (l.back() != r[r.size() - 2]) {
+    emitError() << "inner dimensions differ: " << formatShape(lhs) << " times "
+                << formatShape(rhs);
+    return failure();
+  }
+  FailureOr<Shape> batch =
+      broadcastShapes(llvm::ArrayRef<int64_t>(l).drop_back(2),
+                      llvm::ArrayRef<int64_t>(r).drop_back(2), emitError);
+  if (failed(batch))
+    return failure();
+  Shape result = *batch;
+  if (!lhsVector)
+    result.push_back(l[l.size() - 2]);
+  if (!rhsVector)
+    result.push_back(r.back());
+  return result;
+}
+
+FailureOr<Shape> tinyc::inferTransposeShape(llvm::ArrayRef<int64_t> input,
+                                            llvm::ArrayRef<int64_t> perm, EmitErrorFn emitError) {
+  llvm::SmallVector<bool> seen(input.size(), false);
+  bool valid = perm.size() == input.size();
+  for (int64_t p : perm) {
+    if (!valid || p < 0 || p >= static_cast<int64_t>(input.size()) || seen[p]) {
+      valid = false;
+      break;
+    }
+    seen[p] = true;
+  }
+  if (!valid) {
+    std::string s;
+    llvm::raw_string_ostream os(s);
+    llvm::interleaveComma(perm, os);
+    emitError() << "perm [" << s << "] is not a permutation of the " << input.size()
+                << " dimensions of " << formatShape(input);
+    return failure();
+  }
+  Shape result;
+  for (int64_t p : perm)
+    result.push_back(input[p]);
+  return result;
+}
+
+FailureOr<Shape> tinyc::inferConcatShape(llvm::ArrayRef<llvm::ArrayRef<int64_t>> inputs,
+                                         int64_t axis, EmitErrorFn emitError) {
+  if (inputs.empty()) {
+    emitError() << "concat needs at least one input";
+    return failure();
+  }
+  int64_t rank = inputs.front().size();
+  if (axis < 0 || axis >= rank) {
+    emitError() << "axis " << axis << " is out of range for rank " << rank;
+    return failure();
+  }
+  Shape result(inputs.front().begin(), inputs.front().end());
+  result[axis] = 0;
+  for (llvm::ArrayRef<int64_t> in : inputs) {
+    bool compatible = static_cast<int64_t>(in.size()) == rank;
+    for (int64_t i = 0; compatible && i < rank; ++i)
+      compatible = i == axis || in[i] == result[i];
+    if (!compatible) {
+      emitError() << "cannot concatenate " << formatShape(in) << " with "
+                  << formatShape(inputs.front()) << " along axis " << axis;
+      return failure();
+    }
+    result[axis] += in[axis];
+  }
+  return result;
+}
+
+FailureOr<Shape> tinyc::inferPadShape(llvm::ArrayRef<int64_t> input, llvm::ArrayRef<int64_t> pads,
+                                      EmitErrorFn emitError) {
+  if (pads.size() != 2 * input.size()) {
+    emitError() << "expected " << 2 * input.size() << " pads for rank " << input.size()
+                << ", got " << pads.size();
+    return failure();
+  }
+  Shape result;
+  for (size_t i = 0; i < input.size(); ++i) {
+    int64_t extent = input[i] + pads[i] + pads[i + input.size()];
+    if (extent < 0) {
+      emitError() << "pads " << pads[i] << " and " << pads[i + input.size()]
+                  << " remove more than the " << input[i] << " elements of dimension " << i;
+      return failure();
+    }
+    result.push_back(extent);
+  }
+  return result;
+}
+
+FailureOr<Shape> tinyc::inferGatherShape(llvm::ArrayRef<int64_t> data,
+                                         llvm::ArrayRef<int64_t> indices, int64_t axis,
+                                         EmitErrorFn emitError) {
+  if (axis < 0 || axis >= static_cast<int64_t>(data.size())) {
+    emitError() << "axis " << axis << " is out of range for data of rank " << data.size();
+    return failure();
+  }
+  Shape result(data.begin(), data.begin() + axis);
+  result.append(indices.begin(), indices.end());
+  result.append(data.begin() + axis + 1, data.end());
+  return result;
+}
+
+LogicalResult tinyc::verifyQuantParam(llvm::ArrayRef<int64_t> input, llvm::ArrayRef<int64_t> param,
+                                      int64_t axis, llvm::StringRef what, EmitErrorFn emitError) {
+  if (param.empty() || (param.size() == 1 && param[0] == 1))
+    return success();
+  if (param.size() == 1 && axis >= 0 && axis < static_cast<int64_t>(input.size()) &&
+      param[0] == input[axis])
+    return success();
+  emitError() << what << " of shape " << formatShape(param)
+              << " is neither per-tensor nor per-axis for axis " << axis << " of input "
+              << formatShape(input);
+  return failure();
+}

@@ -1,0 +1,133 @@
+//===- NodeImporter.h - what an ONNX operator converter sees ----*- C++ -*-===//
+//
+// Private to the importer. Each ONNX operator has one converter function
+// taking a NodeImporter, which gives it the node's inputs as tinyc values,
+// its attributes with ONNX defaults, the opset version, and a way to report
+// errors located at the node.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TINYC_LIB_IMPORT_NODEIMPORTER_H
+#define TINYC_LIB_IMPORT_NODEIMPORTER_H
+
+#include "tinyc/Dialect/TinycDialect.h"
+#include "tinyc/Dialect/TinycShapes.h"
+
+#include "mlir/IR/Builders.h"
+#include "llvm/ADT/StringMap.h"
+
+#include <onnx/onnx_pb.h>
+
+namespace mlir::tinyc::onnx_import {
+
+/// Converts an ONNX element type code; null for types tinyc has no type for.
+Type convertElementType(MLIRContext *context, int onnxType);
+
+/// The name of an ONNX element type code ("FLOAT", "UINT8", ...).
+llvm::StringRef onnxTypeName(int onnxType);
+
+/// Reads a TensorProto (initializer, Constant value or test data) into a dense
+/// attribute. `modelDir` is where external data may be read from; external
+/// data outside it is refused. Errors go to `emitError`.
+FailureOr<DenseElementsAttr> convertTensor(MLIRContext *context, const onnx::TensorProto &tensor,
+                                           llvm::StringRef modelDir, EmitErrorFn emitError);
+
+class NodeImporter {
+public:
+  NodeImporter(OpBuilder &builder, const onnx::NodeProto &node, int64_t opset, Location loc,
+               llvm::StringMap<Value> &values, llvm::StringRef modelDir)
+      : builder(builder), node(node), opset(opset), loc(loc), values(values), modelDir(modelDir) {}
+
+  OpBuilder &builder;
+  const onnx::NodeProto &node;
+  /// The version of the default domain's operator set the model imports.
+  const int64_t opset;
+  const Location loc;
+
+  /// Reports an error located at the node.
+  InFlightDiagnostic error() const { return emitError(loc); }
+
+  /// Inputs; an absent optional input (missing or empty name) is null.
+  unsigned numInputs() const { return node.input_size(); }
+  Value input(unsigned i) const;
+  /// Like input(i), with an error when it is absent.
+  FailureOr<Value> requiredInput(unsigned i) const;
+  RankedTensorType inputType(unsigned i) const {
+    return cast<RankedTensorType>(input(i).getType());
+  }
+  /// The input's value if it is a compile-time constant.
+  DenseElementsAttr constantInput(unsigned i) const;
+  /// A constant integer input read as int64 (axes, shapes, pads); an error
+  /// naming `what` when it is not constant.
+  FailureOr<llvm::SmallVector<int64_t>> constantInts(unsigned i, llvm::StringRef what) const;
+
+  unsigned numOutputs() const { return node.output_size(); }
+  /// Whether output i is requested by the graph (present and named).
+  bool hasOutput(unsigned i) const {
+    return static_cast<int>(i) < node.output_size() && !node.output(i).empty();
+  }
+  void setOutput(unsigned i, Value value);
+
+  // Attributes, with the default used when the node does not set them.
+  const onnx::AttributeProto *attribute(llvm::StringRef name) const;
+  int64_t getInt(llvm::StringRef name, int64_t defaultValue) const;
+  float getFloat(llvm::StringRef name, float defaultValue) const;
+  std::string getString(llvm::StringRef name, llvm::StringRef defaultValue) const;
+  llvm::SmallVector<int64_t> getInts(llvm::StringRef name) const;
+  /// Fails with a diagnostic if the node sets an attribute not in `known`,
+  /// or sets one of them to an unsupported value (checked by the caller).
+  LogicalResult rejectUnknownAttributes(llvm::ArrayRef<llvm::StringRef> known) const;
+
+  /// Normalizes a possibly negative axis against `rank`; an error naming the
+  /// attribute or input `what` when it is out of range.
+  FailureOr<int64_t> normalizeAxis(int64_t axis, int64_t rank, llvm::StringRef what) const;
+
+  /// Creates an operator and folds it when its operands are constant, so that
+  /// shape arithmetic becomes constants during import.
+  template <typename OpTy, typename... Args>
+  Value create(Type resultType, Args &&...args) {
+    return builder.createOrFold<OpTy>(loc, resultType, std::forward<Args>(args)...);
+  }
+  Value constant(DenseElementsAttr value) { return builder.create<ConstantOp>(loc, value); }
+  /// A 0-d constant of `elementType` holding `value`.
+  Value scalarConstant(Type elementType, double value);
+  /// Reshape, or the value itself when the shape already matches.
+  Value reshape(Value value, llvm::ArrayRef<int64_t> shape);
+
+  RankedTensorType tensorType(llvm::ArrayRef<int64_t> shape, Type elementType) const {
+    return RankedTensorType::get(shape, elementType);
+  }
+  EmitErrorFn errorFn() const { return emitErrorThunk; }
+
+  llvm::StringRef getModelDir() const { return modelDir; }
+
+private:
+  llvm::StringMap<Value> &values;
+  llvm::StringRef modelDir;
+  std::function<InFlightDiagnostic()> emitErrorThunk = [this] { return error(); };
+};
+
+using ConvertFn = LogicalResult (*)(NodeImporter &);
+
+/// The converter of a default-domain operator, or null if unsupported.
+ConvertFn lookupConverter(llvm::StringRef opType);
+
+// Converters, grouped by file.
+#define TINYC_ONNX_OPS(X)                                                                          \
+  /* OnnxNN.cpp */                                                                                 \
+  X(Conv) X(Gemm) X(MatMul) X(MaxPool) X(AveragePool) X(GlobalAveragePool) X(GlobalMaxPool)       \
+  X(BatchNormalization) X(Softmax)                                                                 \
+  /* OnnxElementwise.cpp */                                                                        \
+  X(Add) X(Sub) X(Mul) X(Div) X(Relu) X(LeakyRelu) X(Sigmoid) X(Tanh) X(HardSigmoid) X(HardSwish) \
+  X(Clip) X(Cast) X(CastLike) X(QuantizeLinear) X(DequantizeLinear)                               \
+  /* OnnxShape.cpp */                                                                              \
+  X(Reshape) X(Flatten) X(Squeeze) X(Unsqueeze) X(Transpose) X(Concat) X(Pad) X(Gather) X(Shape)  \
+  X(Constant) X(Identity) X(Dropout)
+
+#define TINYC_DECLARE_CONVERTER(name) LogicalResult convert##name(NodeImporter &);
+TINYC_ONNX_OPS(TINYC_DECLARE_CONVERTER)
+#undef TINYC_DECLARE_CONVERTER
+
+} // namespace mlir::tinyc::onnx_import
+
+#endif // TINYC_LIB_IMPORT_NODEIMPORTER_H

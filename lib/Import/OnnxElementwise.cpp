@@ -1,0 +1,270 @@
+//===- OnnxElementwise.cpp - arithmetic, activations, casts, Q/DQ ---------===//
+
+#include "NodeImporter.h"
+
+#include <limits>
+
+using namespace mlir;
+using namespace mlir::tinyc;
+using namespace mlir::tinyc::onnx_import;
+
+namespace {
+
+bool isSupportedArithmeticType(Type elem) {
+  return elem.isF32() || elem.isF64() || (elem.isInteger() && !elem.isInteger(1));
+}
+
+template <typename OpTy>
+LogicalResult convertBinary(NodeImporter &n) {
+  if (failed(n.rejectUnknownAttributes({"broadcast", "axis", "consumed_inputs"})))
+    return failure();
+  FailureOr<Value> lhs = n.requiredInput(0), rhs = n.requiredInput(1);
+  if (failed(lhs) || failed(rhs))
+    return failure();
+  Type elem = n.inputType(0).getElementType();
+  if (n.inputType(1).getElementType() != elem)
+    return n.error() << "operands have different element types " << elem << " and "
+                     << n.inputType(1).getElementType();
+  if (!isSupportedArithmeticType(elem))
+    return n.error() << "element type " << elem << " is not supported";
+  // Before opset 7, `broadcast=1` aligned B with A starting at `axis`; padding
+  // B's shape with trailing ones expresses that as NumPy broadcasting.
+  if (n.opset < 7 && n.getInt("broadcast", 0) != 0 && n.attribute("axis")) {
+    int64_t lhsRank = n.inputType(0).getRank();
+    FailureOr<int64_t> axis = n.normalizeAxis(n.getInt("axis", 0), lhsRank, "axis");
+    if (failed(axis))
+      return failure();
+    Shape shape(n.inputType(1).getShape());
+    if (*axis + static_cast<int64_t>(shape.size()) > lhsRank)
+      return n.error() << "B of shape " << formatShape(shape) << " does not fit A at axis "
+                       << *axis;
+    shape.append(lhsRank - *axis - shape.size(), 1);
+    *rhs = n.reshape(*rhs, shape);
+  }
+  FailureOr<Shape> shape =
+      broadcastShapes(cast<RankedTensorType>(lhs->getType()).getShape(),
+                      cast<RankedTensorType>(rhs->getType()).getShape(), n.errorFn());
+  if (failed(shape))
+    return failure();
+  n.setOutput(0, n.create<OpTy>(n.tensorType(*shape, elem), *lhs, *rhs, ActivationAttr()));
+  return success();
+}
+
+/// Relu, LeakyRelu, Sigmoid, ...: one `tinyc.activation`.
+LogicalResult convertActivation(NodeImporter &n, ActivationKind kind,
+                                llvm::ArrayRef<std::pair<llvm::StringRef, float>> params) {
+  llvm::SmallVector<llvm::StringRef> known = {"consumed_inputs"};
+  for (auto &[name, value] : params)
+    known.push_back(name);
+  if (failed(n.rejectUnknownAttributes(known)))
+    return failure();
+  FailureOr<Value> x = n.requiredInput(0);
+  if (failed(x))
+    return failure();
+  Type elem = n.inputType(0).getElementType();
+  bool transcendental = kind == ActivationKind::sigmoid || kind == ActivationKind::tanh;
+  if (!(elem.isF32() || (elem.isF64() && !transcendental)))
+    return n.error() << "element type " << elem << " is not supported";
+  float values[2] = {0.0f, 0.0f};
+  for (auto [i, param] : llvm::enumerate(params))
+    values[i] = n.getFloat(param.first, param.second);
+  auto act = ActivationAttr::get(n.builder.getContext(), kind, values[0], values[1]);
+  n.setOutput(0, n.create<ActivationOp>(n.inputType(0), *x, act));
+  return success();
+}
+
+/// The lowest and highest value of an element type (infinities for floats).
+std::pair<double, double> typeLimits(Type elem) {
+  if (isa<FloatType>(elem))
+    return {-std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity()};
+  unsigned width = elem.getIntOrFloatBitWidth();
+  if (elem.isUnsignedInteger())
+    return {0.0, std::ldexp(1.0, width) - 1};
+  return {-std::ldexp(1.0, width - 1), std::ldexp(1.0, width - 1) - 1};
+}
+
+} // namespace
+
+LogicalResult onnx_import::convertAdd(NodeImporter &n) { return convertBinary<AddOp>(n); }
+LogicalResult onnx_import::convertSub(NodeImporter &n) { return convertBinary<SubOp>(n); }
+LogicalResult onnx_import::convertMul(NodeImporter &n) { return convertBinary<MulOp>(n); }
+LogicalResult onnx_import::convertDiv(NodeImporter &n) { return convertBinary<DivOp>(n); }
+
+LogicalResult onnx_import::convertRelu(NodeImporter &n) {
+  FailureOr<Value> x = n.requiredInput(0);
+  if (failed(x))
+    return failure();
+  Type elem = n.inputType(0).getElementType();
+  if (!elem.isSignlessInteger() || elem.isInteger(1))
+    return convertActivation(n, ActivationKind::relu, {});
+  // Integer Relu (opset 14) is a clip at zero.
+  if (failed(n.rejectUnknownAttributes({})))
+    return failure();
+  n.setOutput(0, n.create<ClipOp>(n.inputType(0), *x, n.scalarConstant(elem, 0),
+                                  n.scalarConstant(elem, typeLimits(elem).second)));
+  return success();
+}
+
+LogicalResult onnx_import::convertLeakyRelu(NodeImporter &n) {
+  return convertActivation(n, ActivationKind::leaky_relu, {{"alpha", 0.01f}});
+}
+LogicalResult onnx_import::convertSigmoid(NodeImporter &n) {
+  return convertActivation(n, ActivationKind::sigmoid, {});
+}
+LogicalResult onnx_import::convertTanh(NodeImporter &n) {
+  return convertActivation(n, ActivationKind::tanh, {});
+}
+LogicalResult onnx_import::convertHardSigmoid(NodeImporter &n) {
+  return convertActivation(n, ActivationKind::hard_sigmoid, {{"alpha", 0.2f}, {"beta", 0.5f}});
+}
+LogicalResult onnx_import::convertHardSwish(NodeImporter &n) {
+  return convertActivation(n, ActivationKind::hard_swish, {});
+}
+
+LogicalResult onnx_import::convertClip(NodeImporter &n) {
+  if (failed(n.rejectUnknownAttributes({"min", "max", "consumed_inputs"})))
+    return failure();
+  FailureOr<Value> x = n.requiredInput(0);
+  if (failed(x))
+    return failure();
+  RankedTensorType type = n.inputType(0);
+  Type elem = type.getElementType();
+  if (!isSupportedArithmeticType(elem))
+    return n.error() << "element type " << elem << " is not supported";
+  auto [lowest, highest] = typeLimits(elem);
+  Value bounds[2];
+  if (n.opset < 11) {
+    // Bounds were attributes, defaulting to the float range.
+    bounds[0] = n.scalarConstant(elem, n.getFloat("min", -std::numeric_limits<float>::max()));
+    bounds[1] = n.scalarConstant(elem, n.getFloat("max", std::numeric_limits<float>::max()));
+  } else {
+    for (unsigned i = 0; i < 2; ++i) {
+      Value bound = n.input(i + 1);
+      if (bound && (n.inputType(i + 1).getElementType() != elem ||
+                    n.inputType(i + 1).getNumElements() != 1))
+        return n.error() << (i ? "max" : "min") << " must be a scalar of the input's type, got "
+                         << bound.getType();
+      bounds[i] = bound ? n.reshape(bound, {}) : n.scalarConstant(elem, i ? highest : lowest);
+    }
+  }
+  n.setOutput(0, n.create<ClipOp>(type, *x, bounds[0], bounds[1]));
+  return success();
+}
+
+static LogicalResult convertCastTo(NodeImporter &n, Type to) {
+  FailureOr<Value> x = n.requiredInput(0);
+  if (failed(x))
+    return failure();
+  n.setOutput(0, n.create<CastOp>(n.tensorType(n.inputType(0).getShape(), to), *x));
+  return success();
+}
+
+LogicalResult onnx_import::convertCast(NodeImporter &n) {
+  if (failed(n.rejectUnknownAttributes({"to", "saturate"})))
+    return failure();
+  int64_t code = n.getInt("to", 0);
+  Type to = convertElementType(n.builder.getContext(), code);
+  if (!to)
+    return n.error() << "cast to " << onnxTypeName(code) << " is not supported";
+  return convertCastTo(n, to);
+}
+
+LogicalResult onnx_import::convertCastLike(NodeImporter &n) {
+  if (failed(n.rejectUnknownAttributes({"saturate"})))
+    return failure();
+  FailureOr<Value> like = n.requiredInput(1);
+  if (failed(like))
+    return failure();
+  return convertCastTo(n, n.inputType(1).getElementType());
+}
+
+/// The zero point input, or a zero constant of `elem` shaped like the scale.
+static Value zeroPointOrZero(NodeImporter &n, unsigned index, Type elem) {
+  if (Value zp = n.input(index))
+    return zp;
+  Shape shape(n.inputType(1).getShape());
+  auto type = n.tensorType(shape, elem);
+  return n.constant(DenseElementsAttr::get(type, n.builder.getIntegerAttr(elem, 0)));
+}
+
+/// Checks the parameters shared by QuantizeLinear and DequantizeLinear and
+/// returns the normalized axis.
+static FailureOr<int64_t> checkQuantParams(NodeImporter &n, Value zeroPoint) {
+  if (n.getInt("block_size", 0) != 0)
+    return n.error() << "blocked quantization is not supported", failure();
+  RankedTensorType x = n.inputType(0), scale = n.inputType(1);
+  int64_t axis = n.getInt("axis", 1);
+  if (scale.getRank() == 1 && scale.getNumElements() > 1) {
+    FailureOr<int64_t> normalized = n.normalizeAxis(axis, x.getRank(), "axis");
+    if (failed(normalized))
+      return failure();
+    axis = *normalized;
+  } else if (scale.getNumElements() != 1) {
+    return n.error() << "scale of shape " << formatShape(scale.getShape())
+                     << " is neither a scalar nor 1-d", failure();
+  } else {
+    axis = 0; // Per tensor: the axis is not used.
+  }
+  if (!scale.getElementType().isF32())
+    return n.error() << "scale has element type " << scale.getElementType()
+                     << "; only float scales are supported", failure();
+  auto zpType = cast<RankedTensorType>(zeroPoint.getType());
+  if (zpType.getNumElements() != scale.getNumElements())
+    return n.error() << "zero point of shape " << formatShape(zpType.getShape())
+                     << " does not match the scale's " << formatShape(scale.getShape()),
+           failure();
+  return axis;
+}
+
+/// A 1-element parameter as a 0-d tensor, the form the operators expect.
+static Value perTensorForm(NodeImporter &n, Value param) {
+  auto type = cast<RankedTensorType>(param.getType());
+  return type.getNumElements() == 1 ? n.reshape(param, {}) : param;
+}
+
+LogicalResult onnx_import::convertQuantizeLinear(NodeImporter &n) {
+  if (failed(n.rejectUnknownAttributes({"axis", "saturate", "block_size", "output_dtype"})))
+    return failure();
+  FailureOr<Value> x = n.requiredInput(0), scale = n.requiredInput(1);
+  if (failed(x) || failed(scale))
+    return failure();
+  if (!n.inputType(0).getElementType().isF32())
+    return n.error() << "input has element type " << n.inputType(0).getElementType()
+                     << "; only float is supported";
+  Type target = n.input(2) ? n.inputType(2).getElementType()
+                           : convertElementType(n.builder.getContext(),
+                                                n.getInt("output_dtype", 2 /*UINT8*/));
+  if (!target || !target.isInteger() || target.getIntOrFloatBitWidth() > 32 ||
+      target.isInteger(1))
+    return n.error() << "quantized type " << target << " is not supported";
+  Value zp = zeroPointOrZero(n, 2, target);
+  FailureOr<int64_t> axis = checkQuantParams(n, zp);
+  if (failed(axis))
+    return failure();
+  n.setOutput(0, n.create<QuantizeOp>(n.tensorType(n.inputType(0).getShape(), target), *x,
+                                      perTensorForm(n, *scale), perTensorForm(n, zp),
+                                      n.builder.getI64IntegerAttr(*axis)));
+  return success();
+}
+
+LogicalResult onnx_import::convertDequantizeLinear(NodeImporter &n) {
+  if (failed(n.rejectUnknownAttributes({"axis", "block_size"})))
+    return failure();
+  FailureOr<Value> x = n.requiredInput(0), scale = n.requiredInput(1);
+  if (failed(x) || failed(scale))
+    return failure();
+  Type elem = n.inputType(0).getElementType();
+  if (!elem.isInteger() || elem.isInteger(1) || elem.getIntOrFloatBitWidth() > 32)
+    return n.error() << "input has element type " << elem << "; only integers are supported";
+  Value zp = zeroPointOrZero(n, 2, elem);
+  FailureOr<int64_t> axis = checkQuantParams(n, zp);
+  if (failed(axis))
+    return failure();
+  if (cast<RankedTensorType>(zp.getType()).getElementType() != elem)
+    return n.error() << "zero point type differs from the input's " << elem;
+  n.setOutput(0, n.create<DequantizeOp>(
+                     n.tensorType(n.inputType(0).getShape(), n.inputType(1).getElementType()), *x,
+                     perTensorForm(n, *scale), perTensorForm(n, zp),
+                     n.builder.getI64IntegerAttr(*axis)));
+  return success();
+}

@@ -1,0 +1,437 @@
+//===- OnnxImporter.cpp - ONNX model to tinyc dialect ---------------------===//
+//
+// Reads the protobuf, fixes the graph inputs' shapes, turns initializers into
+// constants, converts the nodes in order (the ONNX graph is topologically
+// sorted) and returns the graph outputs from `@main`. Shapes are inferred
+// operator by operator as the graph is built, and constant subgraphs fold on
+// the way.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tinyc/Import/OnnxImporter.h"
+#include "NodeImporter.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/Verifier.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/stubs/logging.h>
+
+using namespace mlir;
+using namespace mlir::tinyc;
+using namespace mlir::tinyc::onnx_import;
+
+//===----------------------------------------------------------------------===//
+// Locations
+//===----------------------------------------------------------------------===//
+
+// A node's location is NameLoc(node name, FusedLoc<op type>(file location)),
+// which survives the passes and lets diagnostics say which node they concern.
+static Location nodeLocation(MLIRContext *context, llvm::StringRef file, llvm::StringRef name,
+                             llvm::StringRef opType) {
+  Location fileLoc = FileLineColLoc::get(context, file, 0, 0);
+  Location typed = FusedLoc::get(context, {fileLoc}, StringAttr::get(context, opType));
+  return NameLoc::get(StringAttr::get(context, name), typed);
+}
+
+OnnxLocation tinyc::describeOnnxLocation(Location loc) {
+  OnnxLocation result;
+  // Fused locations made by passes (e.g. a fused Conv+Relu) name their first part.
+  while (auto fused = dyn_cast<FusedLoc>(loc)) {
+    if (auto opType = dyn_cast_or_null<StringAttr>(fused.getMetadata()))
+      result.opType = opType.str();
+    if (fused.getLocations().empty())
+      break;
+    loc = fused.getLocations().front();
+  }
+  if (auto name = dyn_cast<NameLoc>(loc)) {
+    result.node = name.getName().str();
+    OnnxLocation inner = describeOnnxLocation(name.getChildLoc());
+    result.file = inner.file;
+    if (result.opType.empty())
+      result.opType = inner.opType;
+  } else if (auto file = dyn_cast<FileLineColLoc>(loc)) {
+    result.file = file.getFilename().str();
+  }
+  return result;
+}
+
+//===----------------------------------------------------------------------===//
+// NodeImporter
+//===----------------------------------------------------------------------===//
+
+Value NodeImporter::input(unsigned i) const {
+  if (static_cast<int>(i) >= node.input_size() || node.input(i).empty())
+    return nullptr;
+  return values.lookup(node.input(i));
+}
+
+FailureOr<Value> NodeImporter::requiredInput(unsigned i) const {
+  if (Value v = input(i))
+    return v;
+  error() << "needs input " << i << ", which is missing";
+  return failure();
+}
+
+DenseElementsAttr NodeImporter::constantInput(unsigned i) const {
+  DenseElementsAttr attr;
+  if (Value v = input(i))
+    matchPattern(v, m_Constant(&attr));
+  return attr;
+}
+
+FailureOr<llvm::SmallVector<int64_t>> NodeImporter::constantInts(unsigned i,
+                                                                 llvm::StringRef what) const {
+  DenseElementsAttr attr = constantInput(i);
+  if (!attr || !isa<IntegerType>(attr.getElementType())) {
+    error() << what << " (input " << i << ") must be a constant integer tensor";
+    return failure();
+  }
+  llvm::SmallVector<int64_t> result;
+  for (const llvm::APInt &v : attr.getValues<llvm::APInt>())
+    result.push_back(v.getSExtValue());
+  return result;
+}
+
+void NodeImporter::setOutput(unsigned i, Value value) {
+  if (hasOutput(i))
+    values[node.output(i)] = value;
+}
+
+const onnx::AttributeProto *NodeImporter::attribute(llvm::StringRef name) const {
+  for (const onnx::AttributeProto &attr : node.attribute())
+    if (attr.name() == name)
+      return &attr;
+  return nullptr;
+}
+
+int64_t NodeImporter::getInt(llvm::StringRef name, int64_t defaultValue) const {
+  const onnx::AttributeProto *attr = attribute(name);
+  return attr ? attr->i() : defaultValue;
+}
+
+float NodeImporter::getFloat(llvm::StringRef name, float defaultValue) const {
+  const onnx::AttributeProto *attr = attribute(name);
+  return attr ? attr->f() : defaultValue;
+}
+
+std::string NodeImporter::getString(llvm::StringRef name, llvm::StringRef defaultValue) const {
+  const onnx::AttributeProto *attr = attribute(name);
+  return attr ? attr->s() : defaultValue.str();
+}
+
+llvm::SmallVector<int64_t> NodeImporter::getInts(llvm::StringRef name) const {
+  const onnx::AttributeProto *attr = attribute(name);
+  if (!attr)
+    return {};
+  return llvm::SmallVector<int64_t>(attr->ints().begin(), attr->ints().end());
+}
+
+LogicalResult NodeImporter::rejectUnknownAttributes(llvm::ArrayRef<llvm::StringRef> known) const {
+  for (const onnx::AttributeProto &attr : node.attribute())
+    if (!llvm::is_contained(known, attr.name())) {
+      error() << "attribute '" << attr.name() << "' is not supported";
+      return failure();
+    }
+  return success();
+}
+
+FailureOr<int64_t> NodeImporter::normalizeAxis(int64_t axis, int64_t rank,
+                                               llvm::StringRef what) const {
+  if (axis < -rank || axis >= rank) {
+    error() << what << " " << axis << " is out of range for rank " << rank;
+    return failure();
+  }
+  return axis < 0 ? axis + rank : axis;
+}
+
+Value NodeImporter::scalarConstant(Type elementType, double value) {
+  auto type = RankedTensorType::get({}, elementType);
+  if (auto floatType = dyn_cast<FloatType>(elementType)) {
+    llvm::APFloat v(value);
+    bool lost;
+    v.convert(floatType.getFloatSemantics(), llvm::APFloat::rmNearestTiesToEven, &lost);
+    return constant(DenseElementsAttr::get(type, v));
+  }
+  unsigned width = elementType.getIntOrFloatBitWidth();
+  return constant(DenseElementsAttr::get(
+      type, llvm::APInt(64, static_cast<uint64_t>(static_cast<int64_t>(value))).trunc(width)));
+}
+
+Value NodeImporter::reshape(Value value, llvm::ArrayRef<int64_t> shape) {
+  auto type = cast<RankedTensorType>(value.getType());
+  if (type.getShape() == shape)
+    return value;
+  return create<ReshapeOp>(RankedTensorType::get(shape, type.getElementType()), value);
+}
+
+//===----------------------------------------------------------------------===//
+// Operator table
+//===----------------------------------------------------------------------===//
+
+ConvertFn onnx_import::lookupConverter(llvm::StringRef opType) {
+  static const llvm::StringMap<ConvertFn> table = {
+#define TINYC_TABLE_ENTRY(name) {#name, &convert##name},
+      TINYC_ONNX_OPS(TINYC_TABLE_ENTRY)
+#undef TINYC_TABLE_ENTRY
+  };
+  return table.lookup(opType);
+}
+
+std::vector<std::string> tinyc::getSupportedOnnxOperators() {
+  std::vector<std::string> names = {
+#define TINYC_NAME_ENTRY(name) #name,
+      TINYC_ONNX_OPS(TINYC_NAME_ENTRY)
+#undef TINYC_NAME_ENTRY
+  };
+  llvm::sort(names);
+  return names;
+}
+
+//===----------------------------------------------------------------------===//
+// The graph
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+class GraphImporter {
+public:
+  GraphImporter(MLIRContext &context, llvm::StringRef path, const OnnxImportOptions &options)
+      : context(context), path(path), options(options),
+        fileLoc(FileLineColLoc::get(&context, path, 0, 0)) {
+    llvm::SmallString<256> dir(path);
+    llvm::sys::path::remove_filename(dir);
+    modelDir = dir.empty() ? "." : std::string(dir);
+  }
+
+  OwningOpRef<ModuleOp> run();
+
+private:
+  InFlightDiagnostic error() { return emitError(fileLoc); }
+  LogicalResult loadModel();
+  FailureOr<RankedTensorType> inputType(const onnx::ValueInfoProto &input);
+  LogicalResult importNode(const onnx::NodeProto &node, unsigned index, OpBuilder &builder);
+
+  MLIRContext &context;
+  std::string path, modelDir;
+  const OnnxImportOptions &options;
+  Location fileLoc;
+  onnx::ModelProto model;
+  int64_t opset = 0;
+  llvm::StringMap<Value> values;
+};
+
+} // namespace
+
+LogicalResult GraphImporter::loadModel() {
+  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                            /*RequiresNullTerminator=*/false);
+  if (!buffer) {
+    error() << "cannot read model: " << buffer.getError().message();
+    return failure();
+  }
+  // Protobuf would otherwise print its own parse messages to stderr.
+  google::protobuf::SetLogHandler(nullptr);
+  google::protobuf::io::CodedInputStream stream(
+      reinterpret_cast<const uint8_t *>((*buffer)->getBufferStart()),
+      static_cast<int>((*buffer)->getBufferSize()));
+  stream.SetRecursionLimit(100);
+  if (!model.ParseFromCodedStream(&stream) || !stream.ConsumedEntireMessage()) {
+    error() << "not a valid ONNX model (the protobuf does not parse; is the file truncated?)";
+    return failure();
+  }
+  // Arbitrary bytes can parse as a protobuf of unknown fields: insist on the
+  // parts every ONNX model has.
+  if (model.ir_version() <= 0 || !model.has_graph() || model.opset_import_size() == 0) {
+    error() << "not an ONNX model (no IR version, graph or opset import)";
+    return failure();
+  }
+  for (const onnx::OperatorSetIdProto &set : model.opset_import())
+    if (set.domain().empty() || set.domain() == "ai.onnx")
+      opset = set.version();
+  if (opset == 0) {
+    error() << "the model does not import the default ONNX operator set";
+    return failure();
+  }
+  return success();
+}
+
+FailureOr<RankedTensorType> GraphImporter::inputType(const onnx::ValueInfoProto &input) {
+  if (!input.type().has_tensor_type()) {
+    error() << "graph input '" << input.name() << "' is not a tensor";
+    return failure();
+  }
+  const onnx::TypeProto::Tensor &tensor = input.type().tensor_type();
+  Type elem = convertElementType(&context, tensor.elem_type());
+  if (!elem || elem.isF16() || elem.isBF16()) {
+    error() << "graph input '" << input.name() << "' has unsupported element type "
+            << onnxTypeName(tensor.elem_type());
+    return failure();
+  }
+  auto given = options.inputShapes.find(input.name());
+  if (!tensor.has_shape()) {
+    if (given == options.inputShapes.end()) {
+      error() << "graph input '" << input.name()
+              << "' has no shape; give it with --input-shape " << input.name() << "=DIMS";
+      return failure();
+    }
+    return RankedTensorType::get(given->second, elem);
+  }
+  llvm::SmallVector<int64_t> shape;
+  for (const auto &[i, dim] : llvm::enumerate(tensor.shape().dim())) {
+    if (given != options.inputShapes.end()) {
+      // A given shape must agree with the dimensions the model fixes.
+      if (given->second.size() != static_cast<size_t>(tensor.shape().dim_size()) ||
+          (dim.has_dim_value() && dim.dim_value() != given->second[i])) {
+        error() << "--input-shape " << input.name() << "=" << formatShape(given->second)
+                << " does not fit the model's input of rank " << tensor.shape().dim_size();
+        return failure();
+      }
+      shape.push_back(given->second[i]);
+    } else if (dim.has_dim_value() && dim.dim_value() > 0) {
+      shape.push_back(dim.dim_value());
+    } else if (i == 0) {
+      shape.push_back(1); // A symbolic batch dimension means one sample.
+    } else {
+      error() << "graph input '" << input.name() << "' has symbolic dimension "
+              << (dim.has_dim_param() ? "'" + dim.dim_param() + "'" : std::string("(unnamed)"))
+              << " at index " << i << "; fix it with --input-shape " << input.name() << "=DIMS";
+      return failure();
+    }
+  }
+  return RankedTensorType::get(shape, elem);
+}
+
+LogicalResult GraphImporter::importNode(const onnx::NodeProto &node, unsigned index,
+                                        OpBuilder &builder) {
+  std::string name = node.name().empty() ? "#" + std::to_string(index) : node.name();
+  Location loc = nodeLocation(&context, path, name, node.op_type());
+  bool defaultDomain = node.domain().empty() || node.domain() == "ai.onnx";
+  ConvertFn convert = defaultDomain ? lookupConverter(node.op_type()) : nullptr;
+  if (!convert) {
+    int64_t version = 0;
+    for (const onnx::OperatorSetIdProto &set : model.opset_import())
+      if (set.domain() == node.domain() || (defaultDomain && set.domain() == "ai.onnx"))
+        version = set.version();
+    emitError(loc) << "operator not supported (domain '"
+                   << (defaultDomain ? "ai.onnx" : node.domain()) << "', opset " << version << ")";
+    return failure();
+  }
+  for (const std::string &in : node.input())
+    if (!in.empty() && !values.count(in)) {
+      emitError(loc) << "input '" << in
+                     << "' is neither a graph input, an initializer nor an earlier node's output";
+      return failure();
+    }
+  NodeImporter importer(builder, node, opset, loc, values, modelDir);
+  if (failed(convert(importer)))
+    return failure();
+  for (const auto &[i, out] : llvm::enumerate(node.output()))
+    if (!out.empty() && !values.count(out)) {
+      emitError(loc) << "output " << i << " ('" << out << "') is not supported";
+      return failure();
+    }
+  return success();
+}
+
+OwningOpRef<ModuleOp> GraphImporter::run() {
+  if (failed(loadModel()))
+    return nullptr;
+  context.loadDialect<TinycDialect, func::FuncDialect>();
+  const onnx::GraphProto &graph = model.graph();
+  OpBuilder builder(&context);
+  OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc);
+  module->getOperation()->setAttr("tinyc.source",
+                                  builder.getStringAttr(llvm::sys::path::filename(path)));
+
+  // Graph inputs that have an initializer are constants (old exporters list
+  // weights as inputs too); the rest become @main's arguments.
+  llvm::StringSet<> initializerNames;
+  for (const onnx::TensorProto &init : graph.initializer())
+    initializerNames.insert(init.name());
+  llvm::SmallVector<Type> argTypes;
+  llvm::SmallVector<std::string> argNames;
+  for (const onnx::ValueInfoProto &input : graph.input()) {
+    if (initializerNames.count(input.name()))
+      continue;
+    FailureOr<RankedTensorType> type = inputType(input);
+    if (failed(type))
+      return nullptr;
+    argTypes.push_back(*type);
+    argNames.push_back(input.name());
+  }
+  for (const auto &entry : options.inputShapes)
+    if (!llvm::is_contained(argNames, entry.getKey().str())) {
+      error() << "--input-shape names '" << entry.getKey() << "', which is not a graph input";
+      return nullptr;
+    }
+
+  builder.setInsertionPointToEnd(module->getBody());
+  auto func = builder.create<func::FuncOp>(fileLoc, "main", builder.getFunctionType(argTypes, {}));
+  Block *entry = func.addEntryBlock();
+  builder.setInsertionPointToStart(entry);
+  for (auto [i, name] : llvm::enumerate(argNames)) {
+    values[name] = entry->getArgument(i);
+    func.setArgAttr(i, "tinyc.name", builder.getStringAttr(name));
+  }
+  for (const onnx::TensorProto &init : graph.initializer()) {
+    FailureOr<DenseElementsAttr> value =
+        convertTensor(&context, init, modelDir, [&] { return error() << "initializer: "; });
+    if (failed(value))
+      return nullptr;
+    values[init.name()] = builder.create<ConstantOp>(
+        NameLoc::get(builder.getStringAttr(init.name()), fileLoc), *value);
+  }
+
+  bool ok = true;
+  for (const auto &[i, node] : llvm::enumerate(graph.node()))
+    if (failed(importNode(node, i, builder))) {
+      ok = false;
+      break; // Later nodes would only report consequences of this error.
+    }
+  if (!ok)
+    return nullptr;
+  // Half-precision values are read (e.g. cast to float at compile time), but
+  // the generated code does not compute with them.
+  WalkResult halfPrecision = func.walk([&](Operation *op) {
+    if (isa<ConstantOp>(op))
+      return WalkResult::advance();
+    for (Type t : op->getResultTypes())
+      if (auto tensor = dyn_cast<RankedTensorType>(t);
+          tensor && (tensor.getElementType().isF16() || tensor.getElementType().isBF16())) {
+        op->emitError() << "computing with " << tensor.getElementType()
+                        << " tensors is not supported";
+        return WalkResult::interrupt();
+      }
+    return WalkResult::advance();
+  });
+  if (halfPrecision.wasInterrupted())
+    return nullptr;
+
+  llvm::SmallVector<Value> results;
+  for (const onnx::ValueInfoProto &output : graph.output()) {
+    Value v = values.lookup(output.name());
+    if (!v) {
+      error() << "graph output '" << output.name() << "' is not produced by any node";
+      return nullptr;
+    }
+    results.push_back(v);
+  }
+  builder.create<func::ReturnOp>(fileLoc, results);
+  func.setFunctionType(builder.getFunctionType(argTypes, ValueRange(results).getTypes()));
+  for (auto [i, output] : llvm::enumerate(graph.output()))
+    func.setResultAttr(i, "tinyc.name", builder.getStringAttr(output.name()));
+
+  if (failed(verify(*module)))
+    return nullptr;
+  return module;
+}
+
+OwningOpRef<ModuleOp> tinyc::importOnnxModel(MLIRContext &context, llvm::StringRef path,
+                                             const OnnxImportOptions &options) {
+  return GraphImporter(context, path, options).run();
+}

@@ -1,0 +1,283 @@
+//===- OnnxNN.cpp - Conv, Gemm, MatMul, pooling, BatchNorm, Softmax -------===//
+
+#include "NodeImporter.h"
+
+using namespace mlir;
+using namespace mlir::tinyc;
+using namespace mlir::tinyc::onnx_import;
+
+namespace {
+
+LogicalResult requireFloat(NodeImporter &n, unsigned i) {
+  Type elem = n.inputType(i).getElementType();
+  if (elem.isF32() || elem.isF64())
+    return success();
+  return n.error() << "input " << i << " has element type " << elem
+                   << "; only float and double are supported";
+}
+
+/// Strides, dilations and explicit pads of a sliding-window operator, with
+/// ONNX defaults and auto_pad resolved against the input's spatial extents.
+struct Window {
+  llvm::SmallVector<int64_t> strides, dilations, pads;
+};
+
+FailureOr<Window> resolveWindow(NodeImporter &n, llvm::ArrayRef<int64_t> spatial,
+                                llvm::ArrayRef<int64_t> kernel, bool hasDilations) {
+  size_t rank = spatial.size();
+  Window w;
+  w.strides = n.getInts("strides");
+  w.dilations = hasDilations ? n.getInts("dilations") : llvm::SmallVector<int64_t>();
+  w.pads = n.getInts("pads");
+  if (w.strides.empty())
+    w.strides.assign(rank, 1);
+  if (w.dilations.empty())
+    w.dilations.assign(rank, 1);
+  if (w.strides.size() != rank || w.dilations.size() != rank) {
+    n.error() << "expected " << rank << " strides and dilations for " << rank
+              << " spatial dimensions, got " << w.strides.size() << " and " << w.dilations.size();
+    return failure();
+  }
+  std::string autoPad = n.getString("auto_pad", "NOTSET");
+  if (autoPad == "NOTSET") {
+    if (w.pads.empty())
+      w.pads.assign(2 * rank, 0);
+    if (w.pads.size() != 2 * rank) {
+      n.error() << "expected " << 2 * rank << " pads, got " << w.pads.size();
+      return failure();
+    }
+    return w;
+  }
+  w.pads.assign(2 * rank, 0);
+  if (autoPad == "VALID")
+    return w;
+  if (autoPad != "SAME_UPPER" && autoPad != "SAME_LOWER") {
+    n.error() << "auto_pad '" << autoPad << "' is not one of NOTSET, SAME_UPPER, SAME_LOWER, VALID";
+    return failure();
+  }
+  for (size_t i = 0; i < rank; ++i) {
+    if (w.strides[i] < 1) {
+      n.error() << "stride " << w.strides[i] << " must be positive";
+      return failure();
+    }
+    int64_t out = (spatial[i] + w.strides[i] - 1) / w.strides[i];
+    int64_t span = w.dilations[i] * (kernel[i] - 1) + 1;
+    int64_t total = std::max<int64_t>(0, (out - 1) * w.strides[i] + span - spatial[i]);
+    int64_t small = total / 2, large = total - small;
+    w.pads[i] = autoPad == "SAME_UPPER" ? small : large;
+    w.pads[i + rank] = autoPad == "SAME_UPPER" ? large : small;
+  }
+  return w;
+}
+
+DenseI64ArrayAttr i64Array(NodeImporter &n, llvm::ArrayRef<int64_t> values) {
+  return n.builder.getDenseI64ArrayAttr(values);
+}
+
+/// MaxPool, AveragePool and their global forms.
+LogicalResult convertPool(NodeImporter &n, PoolKind kind, bool global) {
+  FailureOr<Value> x = n.requiredInput(0);
+  if (failed(x))
+    return failure();
+  RankedTensorType type = n.inputType(0);
+  if (type.getRank() < 3)
+    return n.error() << "input of shape " << formatShape(type.getShape())
+                     << " has no spatial dimensions";
+  Type elem = type.getElementType();
+  if (kind == PoolKind::avg ? !isa<FloatType>(elem)
+                            : !(isa<FloatType>(elem) || elem.isInteger(8)))
+    return n.error() << "element type " << elem << " is not supported";
+  if (isa<FloatType>(elem) && !elem.isF32() && !elem.isF64())
+    return n.error() << "element type " << elem << " is not supported";
+  llvm::ArrayRef<int64_t> spatial = type.getShape().drop_front(2);
+  size_t rank = spatial.size();
+
+  llvm::SmallVector<int64_t> kernel;
+  Window window;
+  bool ceilMode = false, countIncludePad = false;
+  if (global) {
+    if (failed(n.rejectUnknownAttributes({})))
+      return failure();
+    kernel.assign(spatial.begin(), spatial.end());
+    window.strides.assign(rank, 1);
+    window.dilations.assign(rank, 1);
+    window.pads.assign(2 * rank, 0);
+  } else {
+    llvm::SmallVector<llvm::StringRef> known = {"auto_pad", "ceil_mode", "dilations",
+                                                "kernel_shape", "pads", "strides"};
+    known.push_back(kind == PoolKind::max ? "storage_order" : "count_include_pad");
+    if (failed(n.rejectUnknownAttributes(known)))
+      return failure();
+    if (n.hasOutput(1))
+      return n.error() << "the Indices output is not supported";
+    kernel = n.getInts("kernel_shape");
+    if (kernel.size() != rank)
+      return n.error() << "kernel_shape has " << kernel.size() << " extents for " << rank
+                       << " spatial dimensions";
+    FailureOr<Window> w = resolveWindow(n, spatial, kernel, /*hasDilations=*/true);
+    if (failed(w))
+      return failure();
+    window = std::move(*w);
+    ceilMode = n.getInt("ceil_mode", 0) != 0;
+    countIncludePad = n.getInt("count_include_pad", 0) != 0;
+  }
+  FailureOr<Shape> shape =
+      inferPoolShape(type.getShape(), kernel, window.strides, window.dilations, window.pads,
+                     ceilMode, n.errorFn());
+  if (failed(shape))
+    return failure();
+  n.setOutput(0, n.create<PoolOp>(n.tensorType(*shape, elem), *x,
+                                  PoolKindAttr::get(n.builder.getContext(), kind),
+                                  i64Array(n, kernel), i64Array(n, window.strides),
+                                  i64Array(n, window.dilations), i64Array(n, window.pads),
+                                  n.builder.getBoolAttr(ceilMode),
+                                  n.builder.getBoolAttr(countIncludePad)));
+  return success();
+}
+
+} // namespace
+
+LogicalResult onnx_import::convertConv(NodeImporter &n) {
+  if (failed(n.rejectUnknownAttributes(
+          {"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"})))
+    return failure();
+  FailureOr<Value> x = n.requiredInput(0), w = n.requiredInput(1);
+  if (failed(x) || failed(w) || failed(requireFloat(n, 0)) || failed(requireFloat(n, 1)))
+    return failure();
+  RankedTensorType xType = n.inputType(0), wType = n.inputType(1);
+  if (xType.getRank() < 3 || xType.getRank() != wType.getRank())
+    return n.error() << "expected input and weight of equal rank >= 3, got "
+                     << formatShape(xType.getShape()) << " and " << formatShape(wType.getShape());
+  llvm::ArrayRef<int64_t> kernel = wType.getShape().drop_front(2);
+  llvm::SmallVector<int64_t> kernelAttr = n.getInts("kernel_shape");
+  if (!kernelAttr.empty() && llvm::ArrayRef<int64_t>(kernelAttr) != kernel)
+    return n.error() << "kernel_shape " << formatShape(kernelAttr)
+                     << " does not match the weight's " << formatShape(kernel);
+  FailureOr<Window> window =
+      resolveWindow(n, xType.getShape().drop_front(2), kernel, /*hasDilations=*/true);
+  if (failed(window))
+    return failure();
+  int64_t group = n.getInt("group", 1);
+  FailureOr<Shape> shape = inferConvShape(xType.getShape(), wType.getShape(), window->strides,
+                                          window->dilations, window->pads, group, n.errorFn());
+  if (failed(shape))
+    return failure();
+  Value bias = n.input(2);
+  if (bias && n.inputType(2).getShape() != llvm::ArrayRef<int64_t>{wType.getShape()[0]})
+    return n.error() << "bias of shape " << formatShape(n.inputType(2).getShape())
+                     << " does not match the " << wType.getShape()[0] << " output channels";
+  n.setOutput(0, n.create<ConvOp>(n.tensorType(*shape, xType.getElementType()), *x, *w, bias,
+                                  /*residual=*/Value(), i64Array(n, window->strides),
+                                  i64Array(n, window->dilations), i64Array(n, window->pads),
+                                  n.builder.getI64IntegerAttr(group), ActivationAttr()));
+  return success();
+}
+
+LogicalResult onnx_import::convertGemm(NodeImporter &n) {
+  // `broadcast` (before opset 7) only allowed what broadcasting allows anyway.
+  if (failed(n.rejectUnknownAttributes({"alpha", "beta", "transA", "transB", "broadcast"})))
+    return failure();
+  FailureOr<Value> a = n.requiredInput(0), b = n.requiredInput(1);
+  if (failed(a) || failed(b) || failed(requireFloat(n, 0)) || failed(requireFloat(n, 1)))
+    return failure();
+  bool transA = n.getInt("transA", 0) != 0, transB = n.getInt("transB", 0) != 0;
+  FailureOr<Shape> shape = inferGemmShape(n.inputType(0).getShape(), n.inputType(1).getShape(),
+                                          transA, transB, n.errorFn());
+  if (failed(shape))
+    return failure();
+  Value c = n.input(2);
+  if (c && failed(broadcastShapes(n.inputType(2).getShape(), *shape, n.errorFn())))
+    return failure();
+  n.setOutput(0, n.create<GemmOp>(n.tensorType(*shape, n.inputType(0).getElementType()), *a, *b,
+                                  c, n.builder.getBoolAttr(transA), n.builder.getBoolAttr(transB),
+                                  n.builder.getF32FloatAttr(n.getFloat("alpha", 1.0f)),
+                                  n.builder.getF32FloatAttr(n.getFloat("beta", 1.0f)),
+                                  ActivationAttr()));
+  return success();
+}
+
+LogicalResult onnx_import::convertMatMul(NodeImporter &n) {
+  if (failed(n.rejectUnknownAttributes({})))
+    return failure();
+  FailureOr<Value> a = n.requiredInput(0), b = n.requiredInput(1);
+  if (failed(a) || failed(b) || failed(requireFloat(n, 0)) || failed(requireFloat(n, 1)))
+    return failure();
+  FailureOr<Shape> shape =
+      inferMatMulShape(n.inputType(0).getShape(), n.inputType(1).getShape(), n.errorFn());
+  if (failed(shape))
+    return failure();
+  n.setOutput(0, n.create<MatMulOp>(n.tensorType(*shape, n.inputType(0).getElementType()), *a,
+                                    *b, ActivationAttr()));
+  return success();
+}
+
+LogicalResult onnx_import::convertMaxPool(NodeImporter &n) {
+  return convertPool(n, PoolKind::max, /*global=*/false);
+}
+LogicalResult onnx_import::convertAveragePool(NodeImporter &n) {
+  return convertPool(n, PoolKind::avg, /*global=*/false);
+}
+LogicalResult onnx_import::convertGlobalAveragePool(NodeImporter &n) {
+  return convertPool(n, PoolKind::avg, /*global=*/true);
+}
+LogicalResult onnx_import::convertGlobalMaxPool(NodeImporter &n) {
+  return convertPool(n, PoolKind::max, /*global=*/true);
+}
+
+LogicalResult onnx_import::convertBatchNormalization(NodeImporter &n) {
+  if (failed(n.rejectUnknownAttributes(
+          {"epsilon", "momentum", "training_mode", "spatial", "is_test", "consumed_inputs"})))
+    return failure();
+  if (n.getInt("training_mode", 0) != 0 || n.hasOutput(1) || n.hasOutput(2))
+    return n.error() << "training mode (running statistics as outputs) is not supported";
+  if (n.getInt("spatial", 1) != 1)
+    return n.error() << "spatial=0 (per-element statistics) is not supported";
+  llvm::SmallVector<Value> in;
+  for (unsigned i = 0; i < 5; ++i) {
+    FailureOr<Value> v = n.requiredInput(i);
+    if (failed(v) || failed(requireFloat(n, i)))
+      return failure();
+    in.push_back(*v);
+  }
+  RankedTensorType type = n.inputType(0);
+  if (type.getRank() < 2)
+    return n.error() << "input of shape " << formatShape(type.getShape())
+                     << " has no channel dimension";
+  for (unsigned i = 1; i < 5; ++i)
+    if (n.inputType(i).getShape() != llvm::ArrayRef<int64_t>{type.getShape()[1]})
+      return n.error() << "input " << i << " of shape " << formatShape(n.inputType(i).getShape())
+                       << " does not match the " << type.getShape()[1] << " channels";
+  n.setOutput(0, n.create<BatchNormOp>(type, in[0], in[1], in[2], in[3], in[4],
+                                       n.builder.getF32FloatAttr(n.getFloat("epsilon", 1e-5f))));
+  return success();
+}
+
+LogicalResult onnx_import::convertSoftmax(NodeImporter &n) {
+  if (failed(n.rejectUnknownAttributes({"axis"})))
+    return failure();
+  FailureOr<Value> x = n.requiredInput(0);
+  if (failed(x) || failed(requireFloat(n, 0)))
+    return failure();
+  if (!n.inputType(0).getElementType().isF32())
+    return n.error() << "only float Softmax is supported";
+  RankedTensorType type = n.inputType(0);
+  int64_t rank = type.getRank();
+  if (rank == 0)
+    return n.error() << "input is a scalar";
+  FailureOr<int64_t> axis = n.normalizeAxis(n.getInt("axis", n.opset < 13 ? 1 : -1), rank, "axis");
+  if (failed(axis))
+    return failure();
+  if (n.opset >= 13 || *axis == rank - 1) {
+    n.setOutput(0, n.create<SoftmaxOp>(type, *x, n.builder.getI64IntegerAttr(*axis)));
+    return success();
+  }
+  // Before opset 13, Softmax normalizes over all dimensions from `axis` on:
+  // flatten them into one.
+  llvm::ArrayRef<int64_t> shape = type.getShape();
+  Shape flat{getNumElements(shape.take_front(*axis)), getNumElements(shape.drop_front(*axis))};
+  Value reshaped = n.reshape(*x, flat);
+  Value softmax = n.create<SoftmaxOp>(n.tensorType(flat, type.getElementType()), reshaped,
+                                      n.builder.getI64IntegerAttr(1));
+  n.setOutput(0, n.reshape(softmax, shape));
+  return success();
+}

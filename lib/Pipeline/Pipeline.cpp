@@ -1,0 +1,79 @@
+//===- Pipeline.cpp - the one place that knows the pass order -------------===//
+
+#include "tinyc/Pipeline/Pipeline.h"
+
+#include "tinyc/Dialect/TinycDialect.h"
+#include "tinyc/Transforms/Passes.h"
+
+#include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
+#include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
+#include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
+#include "mlir/Conversion/FuncToLLVM/ConvertFuncToLLVMPass.h"
+#include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
+#include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
+#include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
+#include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/Transforms/Passes.h"
+#include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+using namespace mlir::tinyc;
+
+void tinyc::buildTensorPipeline(OpPassManager &pm, const PipelineOptions &options) {
+  // Folds what import left foldable: dequantized weights become float
+  // constants, constant-bound clips become activations.
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  TinycPlanMemoryOptions plan;
+  plan.alignment = options.bufferAlignment;
+  pm.addNestedPass<func::FuncOp>(createTinycPlanMemory(plan));
+}
+
+void tinyc::buildLoweringPipeline(OpPassManager &pm, const PipelineOptions &options) {
+  pm.addPass(createTinycLowerToLoops());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  pm.addPass(arith::createArithExpandOpsPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createConvertSCFToCFPass());
+  FinalizeMemRefToLLVMConversionPassOptions memrefOptions;
+  memrefOptions.indexBitwidth = options.indexBitwidth;
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefOptions));
+  ArithToLLVMConversionPassOptions arithOptions;
+  arithOptions.indexBitwidth = options.indexBitwidth;
+  pm.addPass(createArithToLLVMConversionPass(arithOptions));
+  pm.addPass(createConvertMathToLLVMPass());
+  ConvertControlFlowToLLVMPassOptions cfOptions;
+  cfOptions.indexBitwidth = options.indexBitwidth;
+  pm.addPass(createConvertControlFlowToLLVMPass(cfOptions));
+  ConvertFuncToLLVMPassOptions funcOptions;
+  funcOptions.useBarePtrCallConv = true;
+  funcOptions.indexBitwidth = options.indexBitwidth;
+  pm.addPass(createConvertFuncToLLVMPass(funcOptions));
+  pm.addPass(createReconcileUnrealizedCastsPass());
+}
+
+void tinyc::registerTinycPipelines() {
+  PassPipelineRegistration<>("tinyc-tensor-pipeline",
+                             "tinyc's tensor-level passes, through memory planning",
+                             [](OpPassManager &pm) { buildTensorPipeline(pm, {}); });
+  PassPipelineRegistration<>("tinyc-lowering-pipeline",
+                             "lowers planned tinyc to the LLVM dialect",
+                             [](OpPassManager &pm) { buildLoweringPipeline(pm, {}); });
+}
+
+void tinyc::registerTinycDialects(DialectRegistry &registry) {
+  registry.insert<TinycDialect, affine::AffineDialect, arith::ArithDialect, cf::ControlFlowDialect,
+                  func::FuncDialect, LLVM::LLVMDialect, math::MathDialect, memref::MemRefDialect,
+                  scf::SCFDialect>();
+  registerBuiltinDialectTranslation(registry);
+  registerLLVMDialectTranslation(registry);
+}

@@ -1,0 +1,202 @@
+//===- CodeGen.cpp - LLVM code generation and the C entry point -----------===//
+
+#include "tinyc/Target/CodeGen.h"
+
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/Bitcode/BitcodeReader.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Linker/Linker.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Triple.h"
+#include "llvm/Transforms/Instrumentation/AddressSanitizer.h"
+
+using namespace mlir;
+using namespace mlir::tinyc;
+
+namespace {
+
+std::unique_ptr<llvm::TargetMachine> createTargetMachine(const TargetInfo &target, char optLevel,
+                                                         std::string &error) {
+  static const bool initialized = [] {
+    llvm::InitializeAllTargetInfos();
+    llvm::InitializeAllTargets();
+    llvm::InitializeAllTargetMCs();
+    llvm::InitializeAllAsmPrinters();
+    return true;
+  }();
+  (void)initialized;
+  const llvm::Target *llvmTarget = llvm::TargetRegistry::lookupTarget(target.triple, error);
+  if (!llvmTarget)
+    return nullptr;
+  llvm::TargetOptions options;
+  if (target.floatABI == "hard")
+    options.FloatABIType = llvm::FloatABI::Hard;
+  else if (target.floatABI == "soft")
+    options.FloatABIType = llvm::FloatABI::Soft;
+  options.MCOptions.ABIName = target.abi;
+  // Hosted (Linux) objects end up in position-independent executables; bare
+  // metal firmware is linked at fixed addresses.
+  llvm::Triple triple(target.triple);
+  llvm::Reloc::Model reloc = triple.isOSLinux() ? llvm::Reloc::PIC_ : llvm::Reloc::Static;
+  llvm::CodeGenOptLevel level = optLevel == '0'   ? llvm::CodeGenOptLevel::None
+                                : optLevel == '1' ? llvm::CodeGenOptLevel::Less
+                                : optLevel == '3' ? llvm::CodeGenOptLevel::Aggressive
+                                                  : llvm::CodeGenOptLevel::Default;
+  return std::unique_ptr<llvm::TargetMachine>(llvmTarget->createTargetMachine(
+      target.triple, target.cpu, target.features, options, reloc, std::nullopt, level));
+}
+
+/// Links the runtime's bitcode; what the model does not call is dropped, the
+/// rest becomes internal to the object.
+LogicalResult linkRuntime(llvm::Module &module, const TargetInfo &target, Location loc) {
+  auto buffer = llvm::MemoryBuffer::getMemBuffer(target.runtimeBitcode, "tinyc-runtime",
+                                                 /*RequiresNullTerminator=*/false);
+  llvm::Expected<std::unique_ptr<llvm::Module>> runtime =
+      llvm::parseBitcodeFile(buffer->getMemBufferRef(), module.getContext());
+  if (!runtime)
+    return emitError(loc) << "cannot read the embedded runtime: "
+                          << llvm::toString(runtime.takeError());
+  (*runtime)->setTargetTriple(module.getTargetTriple());
+  (*runtime)->setDataLayout(module.getDataLayout());
+  // The runtime was compiled for the same CPU; without per-function target
+  // attributes nothing stands in the way of inlining it into the model.
+  for (llvm::Function &f : **runtime) {
+    f.removeFnAttr("target-cpu");
+    f.removeFnAttr("target-features");
+    f.removeFnAttr("tune-cpu");
+  }
+  if (llvm::Linker::linkModules(module, std::move(*runtime), llvm::Linker::LinkOnlyNeeded))
+    return emitError(loc) << "cannot link the runtime into the model";
+  return success();
+}
+
+/// int <name>_run(const void *const inputs[], void *const outputs[], void *arena)
+void createEntryPoint(llvm::Module &module, llvm::Function &impl, llvm::StringRef name,
+                      unsigned numInputs, unsigned numOutputs, unsigned arenaAlign) {
+  llvm::LLVMContext &ctx = module.getContext();
+  llvm::Type *ptr = llvm::PointerType::getUnqual(ctx);
+  llvm::Type *i32 = llvm::Type::getInt32Ty(ctx);
+  auto *type = llvm::FunctionType::get(i32, {ptr, ptr, ptr}, false);
+  auto *entry = llvm::Function::Create(type, llvm::GlobalValue::ExternalLinkage,
+                                       (name + "_run").str(), module);
+  llvm::Argument *inputs = entry->getArg(0), *outputs = entry->getArg(1), *arena = entry->getArg(2);
+  inputs->setName("inputs");
+  outputs->setName("outputs");
+  arena->setName("arena");
+  llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", entry));
+  llvm::BasicBlock *run = llvm::BasicBlock::Create(ctx, "run", entry);
+  llvm::BasicBlock *misaligned = llvm::BasicBlock::Create(ctx, "misaligned", entry);
+  llvm::Type *intPtr = module.getDataLayout().getIntPtrType(ctx);
+  llvm::Value *low = b.CreateAnd(b.CreatePtrToInt(arena, intPtr), arenaAlign - 1);
+  b.CreateCondBr(b.CreateICmpEQ(low, llvm::ConstantInt::get(intPtr, 0)), run, misaligned);
+  b.SetInsertPoint(misaligned);
+  b.CreateRet(llvm::ConstantInt::get(i32, 1));
+  b.SetInsertPoint(run);
+  llvm::SmallVector<llvm::Value *> args;
+  for (unsigned i = 0; i < numInputs; ++i)
+    args.push_back(b.CreateLoad(ptr, b.CreateConstGEP1_32(ptr, inputs, i)));
+  for (unsigned i = 0; i < numOutputs; ++i)
+    args.push_back(b.CreateLoad(ptr, b.CreateConstGEP1_32(ptr, outputs, i)));
+  args.push_back(arena);
+  b.CreateCall(&impl, args);
+  b.CreateRet(llvm::ConstantInt::get(i32, 0));
+}
+
+llvm::OptimizationLevel optimizationLevel(char level) {
+  switch (level) {
+  case '0': return llvm::OptimizationLevel::O0;
+  case '1': return llvm::OptimizationLevel::O1;
+  case '3': return llvm::OptimizationLevel::O3;
+  case 's': return llvm::OptimizationLevel::Os;
+  case 'z': return llvm::OptimizationLevel::Oz;
+  default: return llvm::OptimizationLevel::O2;
+  }
+}
+
+void optimize(llvm::Module &module, llvm::TargetMachine &tm, char level, bool sanitizeAddress) {
+  llvm::LoopAnalysisManager lam;
+  llvm::FunctionAnalysisManager fam;
+  llvm::CGSCCAnalysisManager cgam;
+  llvm::ModuleAnalysisManager mam;
+  llvm::PassBuilder pb(&tm);
+  pb.registerModuleAnalyses(mam);
+  pb.registerCGSCCAnalyses(cgam);
+  pb.registerFunctionAnalyses(fam);
+  pb.registerLoopAnalyses(lam);
+  pb.crossRegisterProxies(lam, fam, cgam, mam);
+  if (sanitizeAddress)
+    pb.registerOptimizerLastEPCallback([](llvm::ModulePassManager &mpm, llvm::OptimizationLevel) {
+      mpm.addPass(llvm::AddressSanitizerPass(llvm::AddressSanitizerOptions()));
+    });
+  llvm::OptimizationLevel opt = optimizationLevel(level);
+  llvm::ModulePassManager mpm = opt == llvm::OptimizationLevel::O0
+                                    ? pb.buildO0DefaultPipeline(opt)
+                                    : pb.buildPerModuleDefaultPipeline(opt);
+  mpm.run(module, mam);
+}
+
+} // namespace
+
+LogicalResult tinyc::generateCode(ModuleOp module, const TargetInfo &target,
+                                  const CodeGenOptions &options, llvm::raw_pwrite_stream &os) {
+  Location loc = module.getLoc();
+  std::string error;
+  std::unique_ptr<llvm::TargetMachine> tm = createTargetMachine(target, options.optLevel, error);
+  if (!tm)
+    return emitError(loc) << "cannot generate code for " << target.triple << ": " << error;
+
+  llvm::LLVMContext context;
+  std::unique_ptr<llvm::Module> llvmModule = translateModuleToLLVMIR(module, context, options.name);
+  if (!llvmModule)
+    return emitError(loc) << "cannot translate the model to LLVM IR";
+  llvmModule->setTargetTriple(target.triple);
+  llvmModule->setDataLayout(tm->createDataLayout());
+  llvmModule->setSourceFileName(options.name);
+
+  llvm::Function *impl = llvmModule->getFunction("main");
+  if (!impl)
+    return emitError(loc) << "the lowered model has no @main";
+  // Parameters: inputs, outputs, arena.
+  if (impl->arg_size() != options.numInputs + options.numOutputs + 1)
+    return emitError(loc) << "the lowered model takes " << impl->arg_size()
+                          << " buffers, not the inputs, outputs and arena of its interface";
+  impl->setName(options.name + "_impl");
+  impl->setLinkage(llvm::GlobalValue::InternalLinkage);
+  // The interface promises buffers that do not overlap.
+  for (llvm::Argument &arg : impl->args())
+    arg.addAttr(llvm::Attribute::NoAlias);
+
+  if (failed(linkRuntime(*llvmModule, target, loc)))
+    return failure();
+  createEntryPoint(*llvmModule, *impl, options.name, options.numInputs, options.numOutputs,
+                   target.arenaAlign);
+  for (llvm::Function &f : *llvmModule) {
+    if (f.isDeclaration())
+      continue;
+    if (&f != llvmModule->getFunction(options.name + "_run"))
+      f.setLinkage(llvm::GlobalValue::InternalLinkage);
+    // No exceptions cross generated code; without this, Arm objects would
+    // need the C++ unwinder's personality routine.
+    f.addFnAttr(llvm::Attribute::NoUnwind);
+    if (options.sanitizeAddress)
+      f.addFnAttr(llvm::Attribute::SanitizeAddress);
+  }
+  optimize(*llvmModule, *tm, options.optLevel, options.sanitizeAddress);
+
+  if (options.emit == EmitKind::LLVMIR) {
+    llvmModule->print(os, nullptr);
+    return success();
+  }
+  llvm::legacy::PassManager codegen;
+  auto fileType = options.emit == EmitKind::Assembly ? llvm::CodeGenFileType::AssemblyFile
+                                                      : llvm::CodeGenFileType::ObjectFile;
+  if (tm->addPassesToEmitFile(codegen, os, nullptr, fileType))
+    return emitError(loc) << "the target cannot emit this kind of file";
+  codegen.run(*llvmModule);
+  return success();
+}

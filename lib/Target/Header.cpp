@@ -1,0 +1,181 @@
+//===- Header.cpp - the generated C header --------------------------------===//
+
+#include "tinyc/Target/Header.h"
+
+#include "tinyc/Transforms/Passes.h"
+
+#include "llvm/ADT/StringExtras.h"
+
+#include <cstdio>
+
+using namespace mlir;
+using namespace mlir::tinyc;
+
+namespace {
+
+/// ONNX TensorProto.DataType code and C type of a tinyc element type.
+std::pair<int, const char *> describeElementType(Type t) {
+  if (t.isF32()) return {1, "float"};
+  if (t.isF64()) return {11, "double"};
+  if (t.isInteger(1)) return {9, "uint8_t"};
+  if (t.isUnsignedInteger(8)) return {2, "uint8_t"};
+  if (t.isSignlessInteger(8)) return {3, "int8_t"};
+  if (t.isUnsignedInteger(16)) return {4, "uint16_t"};
+  if (t.isSignlessInteger(16)) return {5, "int16_t"};
+  if (t.isSignlessInteger(32)) return {6, "int32_t"};
+  if (t.isSignlessInteger(64)) return {7, "int64_t"};
+  if (t.isUnsignedInteger(32)) return {12, "uint32_t"};
+  if (t.isUnsignedInteger(64)) return {13, "uint64_t"};
+  return {0, nullptr};
+}
+
+/// A C identifier made from an ONNX name ("input_1:0" -> "input_1_0").
+std::string identifier(llvm::StringRef name) {
+  std::string id;
+  for (char c : name)
+    id += llvm::isAlnum(c) ? c : '_';
+  if (id.empty() || llvm::isDigit(id.front()))
+    id.insert(0, "t_");
+  return id;
+}
+
+/// A C string literal.
+std::string quoted(llvm::StringRef text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\')
+      out += '\\';
+    if (llvm::isPrint(c))
+      out += c;
+    else {
+      char escaped[8];
+      std::snprintf(escaped, sizeof escaped, "\\%03o", static_cast<unsigned char>(c));
+      out += escaped;
+    }
+  }
+  return out + "\"";
+}
+
+FailureOr<TensorInterface> describeTensor(Location loc, Type type, Attribute name) {
+  auto tensor = cast<RankedTensorType>(type);
+  auto [onnxType, cType] = describeElementType(tensor.getElementType());
+  if (!cType)
+    return emitError(loc) << "graph input or output of type " << type
+                          << " has no C type in the generated interface";
+  TensorInterface t;
+  t.name = name ? cast<StringAttr>(name).str() : "";
+  t.onnxType = onnxType;
+  t.cType = cType;
+  t.shape.assign(tensor.getShape().begin(), tensor.getShape().end());
+  int64_t elementBytes =
+      tensor.getElementType().isInteger(1) ? 1 : tensor.getElementTypeBitWidth() / 8;
+  t.bytes = tensor.getNumElements() * elementBytes;
+  return t;
+}
+
+} // namespace
+
+FailureOr<ModelInterface> tinyc::describeInterface(func::FuncOp main, llvm::StringRef name,
+                                                   const TargetInfo &target) {
+  ModelInterface model;
+  model.name = name.str();
+  auto arena = main->getAttrOfType<IntegerAttr>(kArenaBytesAttr);
+  if (!arena)
+    return main.emitError() << "has no arena size (tinyc-plan-memory must run first)";
+  model.arenaBytes = arena.getInt();
+  model.arenaAlign = target.arenaAlign;
+  for (unsigned i = 0; i < main.getNumArguments(); ++i) {
+    FailureOr<TensorInterface> t = describeTensor(main.getLoc(), main.getArgumentTypes()[i],
+                                                  main.getArgAttr(i, kNameAttr));
+    if (failed(t))
+      return failure();
+    model.inputs.push_back(*t);
+  }
+  for (unsigned i = 0; i < main.getNumResults(); ++i) {
+    FailureOr<TensorInterface> t = describeTensor(main.getLoc(), main.getResultTypes()[i],
+                                                  main.getResultAttr(i, kNameAttr));
+    if (failed(t))
+      return failure();
+    model.outputs.push_back(*t);
+  }
+  return model;
+}
+
+void tinyc::writeHeader(const ModelInterface &model, llvm::StringRef source,
+                        const TargetInfo &target, llvm::raw_ostream &os) {
+  std::string lower = model.name, upper = llvm::StringRef(model.name).upper();
+  os << "/* " << lower << ".h: the interface of the model compiled from " << source << "\n"
+     << " * by tinyc for " << target.name << ". Generated; do not edit. */\n"
+     << "#ifndef " << upper << "_H\n#define " << upper << "_H\n\n"
+     << "#include <stddef.h>\n#include <stdint.h>\n\n"
+     << "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n"
+     << "/* Scratch memory one call needs, and the alignment it must have. */\n"
+     << "#define " << upper << "_ARENA_BYTES " << model.arenaBytes << "\n"
+     << "#define " << upper << "_ARENA_ALIGN " << model.arenaAlign << "\n"
+     << "#define " << upper << "_NUM_INPUTS " << model.inputs.size() << "\n"
+     << "#define " << upper << "_NUM_OUTPUTS " << model.outputs.size() << "\n";
+
+  auto describe = [&](llvm::StringRef kind, const std::vector<TensorInterface> &tensors) {
+    for (auto [i, t] : llvm::enumerate(tensors)) {
+      std::string prefix = (upper + "_" + kind + std::to_string(i) + "_").str();
+      os << "\n/* " << llvm::StringRef(kind).lower() << " " << i << ": " << t.name << " */\n"
+         << "#define " << prefix << "NAME " << quoted(t.name) << "\n"
+         << "#define " << prefix << "ONNX_TYPE " << t.onnxType << "\n"
+         << "#define " << prefix << "CTYPE " << t.cType << "\n"
+         << "#define " << prefix << "RANK " << t.shape.size() << "\n";
+      if (!t.shape.empty())
+        os << "#define " << prefix << "DIMS {" << llvm::join(llvm::map_range(t.shape, [](int64_t d) {
+             return std::to_string(d);
+           }), ", ") << "}\n";
+      int64_t count = 1;
+      for (int64_t d : t.shape)
+        count *= d;
+      os << "#define " << prefix << "COUNT " << count << "\n"
+         << "#define " << prefix << "BYTES " << t.bytes << "\n";
+    }
+  };
+  describe("INPUT", model.inputs);
+  describe("OUTPUT", model.outputs);
+
+  auto list = [&](llvm::StringRef kind, const std::vector<TensorInterface> &tensors,
+                  bool types) {
+    os << "#define " << upper << "_" << kind << (types ? "_ONNX_TYPES {" : "_BYTES {");
+    for (auto [i, t] : llvm::enumerate(tensors))
+      os << (i ? ", " : "") << (types ? std::to_string(t.onnxType) : std::to_string(t.bytes));
+    os << "}\n";
+  };
+  os << "\n/* The same facts as lists in graph order, for generic harnesses. */\n";
+  list("INPUT", model.inputs, false);
+  list("OUTPUT", model.outputs, false);
+  list("INPUT", model.inputs, true);
+  list("OUTPUT", model.outputs, true);
+
+  os << "\n/* Runs the model: reads inputs[i], writes outputs[i], uses `arena` as\n"
+     << " * scratch. Buffers must not overlap; each is row-major in the tensor's own\n"
+     << " * element type and aligned for it. Reentrant: no allocation, no state kept\n"
+     << " * between calls. Returns 0, or nonzero if the arena is misaligned. */\n"
+     << "int " << lower << "_run(const void *const inputs[], void *const outputs[], void *arena);\n";
+
+  // Typed wrapper: one pointer per tensor, named after it.
+  std::vector<std::string> params, inputNames, outputNames;
+  for (const TensorInterface &t : model.inputs) {
+    inputNames.push_back(identifier(t.name));
+    params.push_back("const " + t.cType + " *" + inputNames.back());
+  }
+  for (const TensorInterface &t : model.outputs) {
+    std::string id = identifier(t.name);
+    if (llvm::is_contained(inputNames, id) || llvm::is_contained(outputNames, id))
+      id += "_out" + std::to_string(outputNames.size());
+    outputNames.push_back(id);
+    params.push_back(t.cType + " *" + outputNames.back());
+  }
+  params.push_back("void *arena");
+  os << "\n/* The same with typed arguments. */\n"
+     << "static inline int " << lower << "_invoke(" << llvm::join(params, ", ") << ") {\n"
+     << "  const void *const inputs[] = {"
+     << (inputNames.empty() ? "0" : llvm::join(inputNames, ", ")) << "};\n"
+     << "  void *const outputs[] = {" << (outputNames.empty() ? "0" : llvm::join(outputNames, ", "))
+     << "};\n"
+     << "  return " << lower << "_run(inputs, outputs, arena);\n}\n"
+     << "\n#ifdef __cplusplus\n}\n#endif\n\n#endif /* " << upper << "_H */\n";
+}

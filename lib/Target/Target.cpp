@@ -1,0 +1,76 @@
+//===- Target.cpp - the embedded target descriptions ----------------------===//
+
+#include "tinyc/Target/Target.h"
+
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/ErrorHandling.h"
+#include "llvm/Support/JSON.h"
+
+using namespace mlir::tinyc;
+
+namespace {
+
+struct EmbeddedTarget {
+  const char *json;
+  const unsigned char *runtime;
+  size_t runtimeSize;
+};
+
+#include "EmbeddedTargets.inc"
+
+TargetInfo parseTarget(const EmbeddedTarget &embedded) {
+  llvm::Expected<llvm::json::Value> parsed = llvm::json::parse(embedded.json);
+  if (!parsed)
+    llvm::report_fatal_error(llvm::Twine("embedded target description is not valid JSON: ") +
+                             llvm::toString(parsed.takeError()));
+  const llvm::json::Object &root = *parsed->getAsObject();
+  const llvm::json::Object *llvmPart = root.getObject("llvm");
+  const llvm::json::Object *codegen = root.getObject("codegen");
+  if (!llvmPart || !codegen)
+    llvm::report_fatal_error("embedded target description lacks \"llvm\" or \"codegen\"");
+  auto str = [](const llvm::json::Object &o, llvm::StringRef key) {
+    return o.getString(key).value_or("").str();
+  };
+  TargetInfo t;
+  t.name = str(root, "name");
+  t.description = str(root, "description");
+  t.triple = str(*llvmPart, "triple");
+  t.cpu = str(*llvmPart, "cpu");
+  t.features = str(*llvmPart, "features");
+  t.floatABI = str(*llvmPart, "float_abi");
+  t.abi = str(*llvmPart, "abi");
+  t.pointerBits = codegen->getInteger("pointer_bits").value_or(64);
+  t.arenaAlign = codegen->getInteger("arena_align").value_or(16);
+  t.hasPopcount = codegen->getBoolean("has_popcount").value_or(false);
+  t.hasFP64 = codegen->getBoolean("has_fp64").value_or(true);
+  t.runtimeBitcode = llvm::StringRef(reinterpret_cast<const char *>(embedded.runtime),
+                                     embedded.runtimeSize);
+  return t;
+}
+
+const llvm::StringMap<TargetInfo> &targets() {
+  static const llvm::StringMap<TargetInfo> table = [] {
+    llvm::StringMap<TargetInfo> result;
+    for (const EmbeddedTarget &embedded : kEmbeddedTargets) {
+      TargetInfo t = parseTarget(embedded);
+      result[t.name] = t;
+    }
+    return result;
+  }();
+  return table;
+}
+
+} // namespace
+
+const TargetInfo *mlir::tinyc::lookupTarget(llvm::StringRef name) {
+  auto it = targets().find(name);
+  return it == targets().end() ? nullptr : &it->second;
+}
+
+std::vector<std::string> mlir::tinyc::getTargetNames() {
+  std::vector<std::string> names;
+  for (const auto &entry : targets())
+    names.push_back(entry.getKey().str());
+  llvm::sort(names);
+  return names;
+}

@@ -1,0 +1,130 @@
+//===- PlanMemory.cpp - static placement of tensors in one arena ----------===//
+
+#include "tinyc/Dialect/TinycDialect.h"
+#include "tinyc/Transforms/Passes.h"
+
+#include "llvm/ADT/MapVector.h"
+#include "llvm/Support/MathExtras.h"
+
+namespace mlir::tinyc {
+#define GEN_PASS_DEF_TINYCPLANMEMORY
+#include "tinyc/Transforms/Passes.h.inc"
+} // namespace mlir::tinyc
+
+using namespace mlir;
+using namespace mlir::tinyc;
+
+namespace {
+
+/// The value whose buffer `v` shares: reshapes move no data.
+Value storageRoot(Value v) {
+  while (auto reshape = v.getDefiningOp<ReshapeOp>())
+    v = reshape.getInput();
+  return v;
+}
+
+/// Whether the root needs a buffer of its own (not an argument or constant).
+bool needsBuffer(Value root) {
+  Operation *def = root.getDefiningOp();
+  return def && !isa<ConstantOp>(def);
+}
+
+int64_t byteSize(Value v) {
+  auto type = cast<RankedTensorType>(v.getType());
+  Type elem = type.getElementType();
+  // Booleans are stored as bytes.
+  int64_t elemBytes = elem.isInteger(1) ? 1 : llvm::divideCeil(elem.getIntOrFloatBitWidth(), 8);
+  return type.getNumElements() * elemBytes;
+}
+
+struct Buffer {
+  Value root;
+  int64_t size = 0, first = 0, last = 0, offset = 0;
+};
+
+struct PlanMemoryPass : tinyc::impl::TinycPlanMemoryBase<PlanMemoryPass> {
+  using TinycPlanMemoryBase::TinycPlanMemoryBase;
+
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    if (!llvm::isPowerOf2_64(alignment)) {
+      func.emitError() << "alignment " << alignment << " is not a power of two";
+      return signalPassFailure();
+    }
+    Block &body = func.getBody().front();
+    auto ret = cast<func::ReturnOp>(body.getTerminator());
+
+    // Program order positions: a buffer is live from the operation defining
+    // its root to the last use of any value sharing it.
+    llvm::DenseMap<Operation *, int64_t> position;
+    for (auto [i, op] : llvm::enumerate(body))
+      position[&op] = i;
+
+    // Graph outputs: each root that an output is (a reshape of) is written
+    // straight into that output's buffer, unless another output already is.
+    llvm::DenseMap<Value, int64_t> outputOf;
+    for (auto [k, v] : llvm::enumerate(ret.getOperands())) {
+      Value root = storageRoot(v);
+      if (needsBuffer(root) && !outputOf.count(root))
+        outputOf[root] = k;
+    }
+
+    llvm::MapVector<Value, Buffer> buffers;
+    for (Operation &op : body) {
+      if (isa<ReshapeOp, ConstantOp, func::ReturnOp>(op))
+        continue;
+      for (Value result : op.getResults()) {
+        if (outputOf.count(result))
+          continue;
+        Buffer &b = buffers[result];
+        b.root = result;
+        b.size = byteSize(result);
+        b.first = b.last = position[&op];
+      }
+    }
+    // Extend each buffer to the last reader of any value sharing it.
+    func.walk([&](Operation *op) {
+      for (Value operand : op->getOperands()) {
+        auto it = buffers.find(storageRoot(operand));
+        if (it != buffers.end())
+          it->second.last = std::max(it->second.last, position[op]);
+      }
+    });
+
+    // Largest first, each at the lowest aligned offset clear of every placed
+    // buffer whose lifetime overlaps its own.
+    llvm::SmallVector<Buffer *> order;
+    for (auto &entry : buffers)
+      order.push_back(&entry.second);
+    llvm::stable_sort(order, [](const Buffer *a, const Buffer *b) {
+      return a->size != b->size ? a->size > b->size : a->first < b->first;
+    });
+    llvm::SmallVector<Buffer *> placed;
+    int64_t arenaBytes = 0;
+    for (Buffer *b : order) {
+      llvm::SmallVector<std::pair<int64_t, int64_t>> busy; // [begin, end) in bytes
+      for (Buffer *other : placed)
+        if (other->first <= b->last && b->first <= other->last && other->size > 0)
+          busy.push_back({other->offset, other->offset + other->size});
+      llvm::sort(busy);
+      int64_t offset = 0;
+      for (auto [begin, end] : busy) {
+        if (offset + b->size <= begin)
+          break;
+        offset = std::max(offset, static_cast<int64_t>(llvm::alignTo(end, alignment)));
+      }
+      b->offset = offset;
+      placed.push_back(b);
+      arenaBytes = std::max(arenaBytes, offset + b->size);
+    }
+
+    Builder builder(func.getContext());
+    for (auto &[root, b] : buffers)
+      root.getDefiningOp()->setAttr(kArenaOffsetAttr, builder.getI64IntegerAttr(b.offset));
+    for (auto [root, k] : outputOf)
+      root.getDefiningOp()->setAttr(kOutputAttr, builder.getI64IntegerAttr(k));
+    func->setAttr(kArenaBytesAttr, builder.getI64IntegerAttr(arenaBytes));
+  }
+};
+
+} // namespace

@@ -1,0 +1,307 @@
+//===- tinyc.cpp - the compiler driver ------------------------------------===//
+//
+//   tinyc model.onnx -target=cortex-m7 -o model.o      # also writes model.h
+//
+// Imports the model, runs the tensor pipeline (through memory planning),
+// writes the C header, lowers to LLVM and writes the object. Every output is
+// written to a temporary file first and renamed into place only when the whole
+// compilation succeeded, so an error never leaves a half-written file.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tinyc/Import/OnnxImporter.h"
+#include "tinyc/Pipeline/Pipeline.h"
+#include "tinyc/Target/CodeGen.h"
+#include "tinyc/Target/Header.h"
+#include "tinyc/Target/Target.h"
+#include "tinyc/Transforms/Passes.h"
+
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/WithColor.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+using namespace mlir::tinyc;
+namespace cl = llvm::cl;
+
+namespace {
+
+cl::OptionCategory category("tinyc options");
+
+cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.onnx>"), cl::cat(category));
+cl::opt<std::string> outputFile("o", cl::desc("Output file (default: the model's name with .o, "
+                                              ".s, .ll or .mlir); - writes to stdout"),
+                                cl::value_desc("file"), cl::cat(category));
+cl::opt<std::string> targetName("target", cl::desc("Target to compile for"),
+                                cl::value_desc("name"), cl::init("x86-64"), cl::cat(category));
+cl::opt<std::string> emitKind(
+    "emit", cl::desc("What to write: obj (default), asm, llvm (LLVM IR), mlir (tinyc IR after "
+                     "the tensor passes)"),
+    cl::value_desc("kind"), cl::init("obj"), cl::cat(category));
+cl::opt<std::string> modelName("name",
+                               cl::desc("C name of the model: <name>_run(), <NAME>_* macros "
+                                        "(default: the output file's stem)"),
+                               cl::value_desc("identifier"), cl::cat(category));
+cl::opt<std::string> headerFile("header",
+                                cl::desc("Where to write the C header (default: next to the "
+                                         "output, <name>.h); 'none' writes none"),
+                                cl::value_desc("file"), cl::cat(category));
+cl::list<std::string> inputShapes("input-shape",
+                                  cl::desc("Fix the shape of a graph input: NAME=1x49x10x1 "
+                                           "(repeatable)"),
+                                  cl::value_desc("name=dims"), cl::cat(category));
+cl::opt<char> optLevel("O", cl::desc("Optimization level: 0, 1, 2 (default), 3, s or z"),
+                       cl::Prefix, cl::init('2'), cl::cat(category));
+cl::opt<std::string> sanitize("sanitize",
+                              cl::desc("Instrument the generated code: address (x86-64 only; "
+                                       "link with clang -fsanitize=address)"),
+                              cl::value_desc("kind"), cl::cat(category));
+cl::opt<bool> listTargets("list-targets", cl::desc("List the targets and exit"),
+                          cl::cat(category));
+cl::opt<bool> listOps("list-ops", cl::desc("List the supported ONNX operators and exit"),
+                      cl::cat(category));
+
+/// Prints diagnostics as `file: error: node 'name' (Op): message`, one line each.
+void printDiagnostic(Diagnostic &diag) {
+  OnnxLocation where = describeOnnxLocation(diag.getLocation());
+  llvm::raw_ostream &os = llvm::errs();
+  os << (where.file.empty() ? "tinyc" : where.file) << ": ";
+  switch (diag.getSeverity()) {
+  case DiagnosticSeverity::Error:
+    llvm::WithColor(os, llvm::HighlightColor::Error).get() << "error";
+    break;
+  case DiagnosticSeverity::Warning:
+    llvm::WithColor(os, llvm::HighlightColor::Warning).get() << "warning";
+    break;
+  default:
+    llvm::WithColor(os, llvm::HighlightColor::Note).get() << "note";
+  }
+  os << ": ";
+  if (!where.node.empty()) {
+    os << "node '" << where.node << "'";
+    if (!where.opType.empty())
+      os << " (" << where.opType << ")";
+    os << ": ";
+  }
+  std::string message = diag.str();
+  std::replace(message.begin(), message.end(), '\n', ' ');
+  os << message << "\n";
+}
+
+int fail(const llvm::Twine &message) {
+  llvm::WithColor::error(llvm::errs(), "tinyc") << message << "\n";
+  return 1;
+}
+
+/// A C identifier from a file stem ("kws-v2" -> "kws_v2").
+std::string cName(llvm::StringRef stem) {
+  std::string name;
+  for (char c : stem)
+    name += llvm::isAlnum(c) ? llvm::toLower(c) : '_';
+  if (name.empty() || llvm::isDigit(name.front()))
+    name.insert(0, "model_");
+  return name;
+}
+
+/// An output produced in full in a temporary file, then renamed into place.
+struct PendingFile {
+  std::string path;
+  std::optional<llvm::sys::fs::TempFile> temp;
+
+  LogicalResult open(llvm::StringRef target) {
+    path = target.str();
+    llvm::SmallString<256> model(target);
+    model += ".tmp-%%%%%%";
+    llvm::Expected<llvm::sys::fs::TempFile> file = llvm::sys::fs::TempFile::create(model);
+    if (!file) {
+      fail("cannot write '" + target + "': " + llvm::toString(file.takeError()));
+      return failure();
+    }
+    temp.emplace(std::move(*file));
+    return success();
+  }
+  LogicalResult commit() {
+    if (llvm::Error e = temp->keep(path)) {
+      fail("cannot write '" + path + "': " + llvm::toString(std::move(e)));
+      return failure();
+    }
+    temp.reset();
+    return success();
+  }
+  ~PendingFile() {
+    if (temp)
+      llvm::consumeError(temp->discard());
+  }
+};
+
+int compile() {
+  if (inputFile.empty())
+    return fail("no input model; usage: tinyc model.onnx -target=NAME -o model.o (see --help)");
+  const TargetInfo *target = lookupTarget(targetName);
+  if (!target)
+    return fail("unknown target '" + targetName + "'; known targets: " +
+                llvm::join(getTargetNames(), ", "));
+  std::optional<EmitKind> emit;
+  bool emitMLIR = emitKind == "mlir";
+  if (emitKind == "obj")
+    emit = EmitKind::Object;
+  else if (emitKind == "asm")
+    emit = EmitKind::Assembly;
+  else if (emitKind == "llvm")
+    emit = EmitKind::LLVMIR;
+  else if (!emitMLIR)
+    return fail("unknown -emit kind '" + emitKind + "'; use obj, asm, llvm or mlir");
+  if (!llvm::StringRef("0123sz").contains(optLevel))
+    return fail(llvm::Twine("unknown optimization level -O") + llvm::Twine(optLevel.getValue()));
+  if (!sanitize.empty() && sanitize != "address")
+    return fail("unknown sanitizer '" + sanitize + "'; only 'address' is supported");
+  if (!sanitize.empty() && !llvm::StringRef(target->triple).contains("linux"))
+    return fail("-sanitize=address needs a hosted target (x86-64), not '" + target->name + "'");
+
+  OnnxImportOptions importOptions;
+  for (const std::string &spec : inputShapes) {
+    auto [name, dims] = llvm::StringRef(spec).rsplit('=');
+    llvm::SmallVector<int64_t> shape;
+    llvm::SmallVector<llvm::StringRef> parts;
+    dims.split(parts, 'x');
+    bool ok = !name.empty() && !dims.empty();
+    for (llvm::StringRef part : parts) {
+      int64_t d;
+      ok = ok && !part.getAsInteger(10, d) && d > 0;
+      shape.push_back(ok ? d : 0);
+    }
+    if (!ok)
+      return fail("--input-shape '" + spec + "' is not NAME=DIMS with positive DIMS like 1x49x10x1");
+    importOptions.inputShapes[name] = shape;
+  }
+
+  // Output names: -o, or the model's stem with the kind's extension.
+  std::string output = outputFile;
+  if (output.empty()) {
+    llvm::SmallString<256> path(llvm::sys::path::stem(inputFile));
+    path += emitMLIR ? ".mlir"
+            : *emit == EmitKind::Object   ? ".o"
+            : *emit == EmitKind::Assembly ? ".s"
+                                          : ".ll";
+    output = std::string(path);
+  }
+  bool toStdout = output == "-";
+  std::string name = modelName.empty()
+                         ? cName(toStdout ? llvm::sys::path::stem(inputFile)
+                                          : llvm::sys::path::stem(output))
+                         : modelName.getValue();
+  if (cName(name) != name)
+    return fail("-name '" + name + "' is not a lower-case C identifier");
+  std::string header = headerFile;
+  if (header.empty() && !toStdout) {
+    llvm::SmallString<256> path(output);
+    llvm::sys::path::remove_filename(path);
+    llvm::sys::path::append(path, name + ".h");
+    header = std::string(path);
+  }
+  if (header == "none")
+    header.clear();
+
+  DialectRegistry registry;
+  registerTinycDialects(registry);
+  MLIRContext context(registry);
+  context.loadAllAvailableDialects();
+  ScopedDiagnosticHandler diagnostics(&context, [](Diagnostic &diag) {
+    printDiagnostic(diag);
+    return success();
+  });
+
+  if (!llvm::sys::fs::exists(inputFile))
+    return fail("cannot read '" + inputFile + "': no such file");
+  OwningOpRef<ModuleOp> module = importOnnxModel(context, inputFile, importOptions);
+  if (!module)
+    return 1;
+
+  PipelineOptions pipeline;
+  pipeline.indexBitwidth = target->pointerBits;
+  pipeline.bufferAlignment = std::min<unsigned>(16, target->arenaAlign);
+  PassManager tensorPasses(&context);
+  buildTensorPipeline(tensorPasses, pipeline);
+  if (failed(tensorPasses.run(*module)))
+    return 1;
+
+  auto main = module->lookupSymbol<func::FuncOp>("main");
+  FailureOr<ModelInterface> interface = describeInterface(main, name, *target);
+  if (failed(interface))
+    return 1;
+
+  PendingFile out, headerOut;
+  if (!toStdout && failed(out.open(output)))
+    return 1;
+  if (!header.empty() && failed(headerOut.open(header)))
+    return 1;
+  std::optional<llvm::raw_fd_ostream> fileStream;
+  if (!toStdout)
+    fileStream.emplace(out.temp->FD, /*shouldClose=*/false);
+  llvm::raw_pwrite_stream &os = toStdout ? llvm::outs() : *fileStream;
+
+  if (emitMLIR) {
+    module->print(os);
+  } else {
+    PassManager lowering(&context);
+    buildLoweringPipeline(lowering, pipeline);
+    if (failed(lowering.run(*module)))
+      return 1;
+    CodeGenOptions codegen;
+    codegen.emit = *emit;
+    codegen.optLevel = optLevel;
+    codegen.name = name;
+    codegen.numInputs = interface->inputs.size();
+    codegen.numOutputs = interface->outputs.size();
+    codegen.sanitizeAddress = sanitize == "address";
+    if (failed(generateCode(*module, *target, codegen, os)))
+      return 1;
+  }
+  if (!header.empty()) {
+    llvm::raw_fd_ostream headerStream(headerOut.temp->FD, /*shouldClose=*/false);
+    writeHeader(*interface, llvm::sys::path::filename(inputFile), *target, headerStream);
+  }
+  if (fileStream) {
+    fileStream->flush();
+    if (fileStream->has_error())
+      return fail("cannot write '" + output + "': " + fileStream->error().message());
+  }
+  if (!toStdout && failed(out.commit()))
+    return 1;
+  if (!header.empty() && failed(headerOut.commit()))
+    return 1;
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(category);
+  cl::SetVersionPrinter([](llvm::raw_ostream &os) {
+    os << "tinyc 0.1.0 (LLVM/MLIR " << LLVM_VERSION_STRING << ")\n";
+  });
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "tinyc: compiles an ONNX model into an object file and a C header for a microcontroller\n\n"
+      "  tinyc model.onnx -target=cortex-m7 -o model.o      # also writes model.h\n");
+  if (listTargets) {
+    for (const std::string &t : getTargetNames())
+      llvm::outs() << t << "\t" << lookupTarget(t)->description << "\n";
+    return 0;
+  }
+  if (listOps) {
+    for (const std::string &op : getSupportedOnnxOperators())
+      llvm::outs() << op << "\n";
+    return 0;
+  }
+  return compile();
+}
