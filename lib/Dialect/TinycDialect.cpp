@@ -4,10 +4,11 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
-#include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 
 using namespace mlir;
 using namespace mlir::tinyc;
@@ -116,12 +117,19 @@ void ActivationAttr::print(AsmPrinter &printer) const {
   for (llvm::APFloat value : {getAlpha(), getBeta()}) {
     if (count-- == 0)
       break;
-    llvm::SmallString<16> text;
-    value.toString(text, /*FormatPrecision=*/0, /*FormatMaxPadding=*/0);
-    // Keep a decimal point so that the parser reads a float, not an integer.
-    if (text.find_first_of(".eEn") == llvm::StringRef::npos)
-      text += ".0";
-    printer << ", " << text;
+    // The shortest decimal that reads back as the same float.
+    float f = value.convertToFloat();
+    char text[32];
+    for (int digits = 1; digits <= 9; ++digits) {
+      std::snprintf(text, sizeof text, "%.*g", digits, static_cast<double>(f));
+      if (std::strtof(text, nullptr) == f)
+        break;
+    }
+    // MLIR's parser reads a number without a decimal point as an integer.
+    std::string printed(text);
+    if (printed.find('.') == std::string::npos)
+      printed.insert(std::min(printed.find('e'), printed.size()), ".0");
+    printer << ", " << printed;
   }
   printer << ">";
 }

@@ -279,6 +279,15 @@ LogicalResult PoolOp::verify() {
                                                  [&] { return emitOpError(); }));
 }
 
+LogicalResult ReduceOp::verify() {
+  if (failed(verifyAllStatic(*this)) || failed(verifySameElementType(*this, getInput())))
+    return failure();
+  if (getKind() == ReduceKind::mean && !isa<FloatType>(elementTypeOf(getInput())))
+    return emitOpError() << "mean needs a float tensor, got " << elementTypeOf(getInput());
+  return verifyResultShape(*this, inferReduceShape(shapeOf(getInput()), getAxes(), getKeepdims(),
+                                                   [&] { return emitOpError(); }));
+}
+
 LogicalResult GemmOp::verify() {
   if (failed(verifyAllStatic(*this)) || failed(verifySameElementType(*this, {getA(), getB()})))
     return failure();

@@ -278,6 +278,24 @@ FailureOr<Shape> tinyc::inferGatherShape(llvm::ArrayRef<int64_t> data,
   return result;
 }
 
+FailureOr<Shape> tinyc::inferReduceShape(llvm::ArrayRef<int64_t> input,
+                                         llvm::ArrayRef<int64_t> axes, bool keepdims,
+                                         EmitErrorFn emitError) {
+  for (auto [i, axis] : llvm::enumerate(axes))
+    if (axis < 0 || axis >= static_cast<int64_t>(input.size()) || (i > 0 && axes[i - 1] >= axis)) {
+      emitError() << "axes must be sorted, distinct and within the rank " << input.size();
+      return failure();
+    }
+  Shape result;
+  for (auto [d, extent] : llvm::enumerate(input)) {
+    if (!llvm::is_contained(axes, static_cast<int64_t>(d)))
+      result.push_back(extent);
+    else if (keepdims)
+      result.push_back(1);
+  }
+  return result;
+}
+
 LogicalResult tinyc::verifyQuantParam(llvm::ArrayRef<int64_t> input, llvm::ArrayRef<int64_t> param,
                                       int64_t axis, llvm::StringRef what, EmitErrorFn emitError) {
   if (param.empty() || (param.size() == 1 && param[0] == 1))

@@ -60,6 +60,9 @@ public:
   /// A constant integer input read as int64 (axes, shapes, pads); an error
   /// naming `what` when it is not constant.
   FailureOr<llvm::SmallVector<int64_t>> constantInts(unsigned i, llvm::StringRef what) const;
+  /// Reports that input i (`what`) must be known at compile time, with the
+  /// way out when it is a graph input.
+  LogicalResult requireConstant(unsigned i, llvm::StringRef what) const;
 
   unsigned numOutputs() const { return node.output_size(); }
   /// Whether output i is requested by the graph (present and named).
@@ -116,7 +119,8 @@ ConvertFn lookupConverter(llvm::StringRef opType);
 #define TINYC_ONNX_OPS(X)                                                                          \
   /* OnnxNN.cpp */                                                                                 \
   X(Conv) X(Gemm) X(MatMul) X(MaxPool) X(AveragePool) X(GlobalAveragePool) X(GlobalMaxPool)       \
-  X(BatchNormalization) X(Softmax)                                                                 \
+  X(BatchNormalization) X(Softmax) X(ReduceSum) X(ReduceMean) X(ReduceMax) X(ReduceMin)          \
+  X(ReduceProd)                                                                                    \
   /* OnnxElementwise.cpp */                                                                        \
   X(Add) X(Sub) X(Mul) X(Div) X(Relu) X(LeakyRelu) X(Sigmoid) X(Tanh) X(HardSigmoid) X(HardSwish) \
   X(Clip) X(Cast) X(CastLike) X(QuantizeLinear) X(DequantizeLinear)                               \

@@ -87,14 +87,25 @@ DenseElementsAttr NodeImporter::constantInput(unsigned i) const {
 FailureOr<llvm::SmallVector<int64_t>> NodeImporter::constantInts(unsigned i,
                                                                  llvm::StringRef what) const {
   DenseElementsAttr attr = constantInput(i);
-  if (!attr || !isa<IntegerType>(attr.getElementType())) {
-    error() << what << " (input " << i << ") must be a constant integer tensor";
+  if (!attr)
+    return requireConstant(i, what);
+  if (!isa<IntegerType>(attr.getElementType())) {
+    error() << what << " (input " << i << ") must be an integer tensor";
     return failure();
   }
   llvm::SmallVector<int64_t> result;
   for (const llvm::APInt &v : attr.getValues<llvm::APInt>())
     result.push_back(v.getSExtValue());
   return result;
+}
+
+LogicalResult NodeImporter::requireConstant(unsigned i, llvm::StringRef what) const {
+  InFlightDiagnostic diag = error();
+  diag << what << " (input " << i << ") must be known at compile time";
+  if (isa_and_nonnull<BlockArgument>(input(i)))
+    diag << "; graph input '" << node.input(i)
+         << "' can be bound to its value with --bind " << node.input(i) << "=FILE.pb";
+  return diag;
 }
 
 void NodeImporter::setOutput(unsigned i, Value value) {
@@ -214,6 +225,8 @@ private:
   InFlightDiagnostic error() { return emitError(fileLoc); }
   LogicalResult loadModel();
   FailureOr<RankedTensorType> inputType(const onnx::ValueInfoProto &input);
+  FailureOr<DenseElementsAttr> boundValue(const onnx::ValueInfoProto &input,
+                                          llvm::StringRef file);
   LogicalResult importNode(const onnx::NodeProto &node, unsigned index, OpBuilder &builder);
 
   MLIRContext &context;
@@ -306,6 +319,40 @@ FailureOr<RankedTensorType> GraphImporter::inputType(const onnx::ValueInfoProto 
   return RankedTensorType::get(shape, elem);
 }
 
+FailureOr<DenseElementsAttr> GraphImporter::boundValue(const onnx::ValueInfoProto &input,
+                                                      llvm::StringRef file) {
+  auto fail = [&](const llvm::Twine &why) -> FailureOr<DenseElementsAttr> {
+    error() << "--bind " << input.name() << "=" << file << ": " << why;
+    return failure();
+  };
+  auto buffer = llvm::MemoryBuffer::getFile(file, /*IsText=*/false,
+                                            /*RequiresNullTerminator=*/false);
+  if (!buffer)
+    return fail(buffer.getError().message());
+  onnx::TensorProto tensor;
+  if (!tensor.ParseFromArray((*buffer)->getBufferStart(),
+                             static_cast<int>((*buffer)->getBufferSize())))
+    return fail("not an ONNX TensorProto");
+  llvm::SmallString<256> dir(file);
+  llvm::sys::path::remove_filename(dir);
+  FailureOr<DenseElementsAttr> value =
+      convertTensor(&context, tensor, dir.empty() ? "." : dir.str(), [&] { return error(); });
+  if (failed(value))
+    return failure();
+  const onnx::TypeProto::Tensor &declared = input.type().tensor_type();
+  if (convertElementType(&context, declared.elem_type()) != value->getElementType())
+    return fail("the value's element type " + onnxTypeName(tensor.data_type()) +
+                " differs from the input's " + onnxTypeName(declared.elem_type()));
+  llvm::ArrayRef<int64_t> shape = value->getType().getShape();
+  bool fits = !declared.has_shape() || declared.shape().dim_size() == static_cast<int>(shape.size());
+  for (int i = 0; fits && declared.has_shape() && i < declared.shape().dim_size(); ++i)
+    fits = !declared.shape().dim(i).has_dim_value() ||
+           declared.shape().dim(i).dim_value() == shape[i];
+  if (!fits)
+    return fail("the value's shape " + formatShape(shape) + " does not fit the input");
+  return value;
+}
+
 LogicalResult GraphImporter::importNode(const onnx::NodeProto &node, unsigned index,
                                         OpBuilder &builder) {
   std::string name = node.name().empty() ? "#" + std::to_string(index) : node.name();
@@ -353,22 +400,44 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
   llvm::StringSet<> initializerNames;
   for (const onnx::TensorProto &init : graph.initializer())
     initializerNames.insert(init.name());
+  auto isGraphInput = [&](llvm::StringRef name) {
+    return !initializerNames.count(name) &&
+           llvm::any_of(graph.input(),
+                        [&](const onnx::ValueInfoProto &input) { return input.name() == name; });
+  };
+  for (const auto &entry : options.bindings)
+    if (!isGraphInput(entry.getKey())) {
+      error() << "--bind names '" << entry.getKey() << "', which is not a graph input";
+      return nullptr;
+    }
+  for (const auto &entry : options.inputShapes)
+    if (initializerNames.count(entry.getKey()) ||
+        llvm::none_of(graph.input(), [&](const onnx::ValueInfoProto &input) {
+          return input.name() == entry.getKey();
+        })) {
+      error() << "--input-shape names '" << entry.getKey() << "', which is not a graph input";
+      return nullptr;
+    }
   llvm::SmallVector<Type> argTypes;
   llvm::SmallVector<std::string> argNames;
+  llvm::SmallVector<std::pair<std::string, DenseElementsAttr>> bound;
   for (const onnx::ValueInfoProto &input : graph.input()) {
     if (initializerNames.count(input.name()))
       continue;
+    auto binding = options.bindings.find(input.name());
+    if (binding != options.bindings.end()) {
+      FailureOr<DenseElementsAttr> value = boundValue(input, binding->second);
+      if (failed(value))
+        return nullptr;
+      bound.push_back({input.name(), *value});
+      continue;
+    }
     FailureOr<RankedTensorType> type = inputType(input);
     if (failed(type))
       return nullptr;
     argTypes.push_back(*type);
     argNames.push_back(input.name());
   }
-  for (const auto &entry : options.inputShapes)
-    if (!llvm::is_contained(argNames, entry.getKey().str())) {
-      error() << "--input-shape names '" << entry.getKey() << "', which is not a graph input";
-      return nullptr;
-    }
 
   builder.setInsertionPointToEnd(module->getBody());
   auto func = builder.create<func::FuncOp>(fileLoc, "main", builder.getFunctionType(argTypes, {}));
@@ -378,6 +447,9 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
     values[name] = entry->getArgument(i);
     func.setArgAttr(i, "tinyc.name", builder.getStringAttr(name));
   }
+  for (auto &[name, value] : bound)
+    values[name] =
+        builder.create<ConstantOp>(NameLoc::get(builder.getStringAttr(name), fileLoc), value);
   for (const onnx::TensorProto &init : graph.initializer()) {
     FailureOr<DenseElementsAttr> value =
         convertTensor(&context, init, modelDir, [&] { return error() << "initializer: "; });

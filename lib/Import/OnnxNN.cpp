@@ -281,3 +281,68 @@ LogicalResult onnx_import::convertSoftmax(NodeImporter &n) {
   n.setOutput(0, n.reshape(softmax, shape));
   return success();
 }
+
+/// ReduceSum, ReduceMean, ...: the axes are an attribute before
+/// `inputSinceOpset` (13 for ReduceSum, 18 for the others), then an input.
+static LogicalResult convertReduce(NodeImporter &n, ReduceKind kind, int64_t inputSinceOpset) {
+  if (failed(n.rejectUnknownAttributes({"axes", "keepdims", "noop_with_empty_axes"})))
+    return failure();
+  FailureOr<Value> x = n.requiredInput(0);
+  if (failed(x))
+    return failure();
+  RankedTensorType type = n.inputType(0);
+  Type elem = type.getElementType();
+  if (!(elem.isF32() || elem.isF64() || (kind != ReduceKind::mean && elem.isSignlessInteger() &&
+                                         !elem.isInteger(1))))
+    return n.error() << "element type " << elem << " is not supported";
+  llvm::SmallVector<int64_t> axes;
+  if (n.opset < inputSinceOpset) {
+    axes = n.getInts("axes");
+  } else if (n.input(1)) {
+    FailureOr<llvm::SmallVector<int64_t>> given = n.constantInts(1, "axes");
+    if (failed(given))
+      return failure();
+    axes = *given;
+  }
+  if (axes.empty()) {
+    if (n.getInt("noop_with_empty_axes", 0) != 0) {
+      n.setOutput(0, *x);
+      return success();
+    }
+    for (int64_t d = 0; d < type.getRank(); ++d)
+      axes.push_back(d);
+  }
+  for (int64_t &axis : axes) {
+    FailureOr<int64_t> normalized = n.normalizeAxis(axis, type.getRank(), "axis");
+    if (failed(normalized))
+      return failure();
+    axis = *normalized;
+  }
+  llvm::sort(axes);
+  if (std::adjacent_find(axes.begin(), axes.end()) != axes.end())
+    return n.error() << "axes repeat an axis";
+  bool keepdims = n.getInt("keepdims", 1) != 0;
+  FailureOr<Shape> shape = inferReduceShape(type.getShape(), axes, keepdims, n.errorFn());
+  if (failed(shape))
+    return failure();
+  n.setOutput(0, n.create<ReduceOp>(n.tensorType(*shape, elem), *x,
+                                    ReduceKindAttr::get(n.builder.getContext(), kind),
+                                    i64Array(n, axes), n.builder.getBoolAttr(keepdims)));
+  return success();
+}
+
+LogicalResult onnx_import::convertReduceSum(NodeImporter &n) {
+  return convertReduce(n, ReduceKind::sum, 13);
+}
+LogicalResult onnx_import::convertReduceMean(NodeImporter &n) {
+  return convertReduce(n, ReduceKind::mean, 18);
+}
+LogicalResult onnx_import::convertReduceMax(NodeImporter &n) {
+  return convertReduce(n, ReduceKind::max, 18);
+}
+LogicalResult onnx_import::convertReduceMin(NodeImporter &n) {
+  return convertReduce(n, ReduceKind::min, 18);
+}
+LogicalResult onnx_import::convertReduceProd(NodeImporter &n) {
+  return convertReduce(n, ReduceKind::prod, 18);
+}

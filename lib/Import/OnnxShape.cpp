@@ -366,9 +366,11 @@ LogicalResult onnx_import::convertDropout(NodeImporter &n) {
   if (n.input(2)) {
     DenseElementsAttr training = n.constantInput(2);
     if (!training)
-      return n.error() << "training_mode must be a constant";
+      return n.requireConstant(2, "training_mode");
     if (!training.isSplat() || training.getSplatValue<bool>()) {
       DenseElementsAttr ratio = n.constantInput(1);
+      if (n.input(1) && !ratio)
+        return n.requireConstant(1, "ratio");
       bool zeroRatio = ratio && isa<FloatType>(ratio.getElementType()) && ratio.isSplat() &&
                        ratio.getSplatValue<llvm::APFloat>().isZero();
       if (!zeroRatio)

@@ -58,6 +58,10 @@ cl::list<std::string> inputShapes("input-shape",
                                   cl::desc("Fix the shape of a graph input: NAME=1x49x10x1 "
                                            "(repeatable)"),
                                   cl::value_desc("name=dims"), cl::cat(category));
+cl::list<std::string> bindings("bind",
+                               cl::desc("Make a graph input a compile-time constant, its value "
+                                        "read from an ONNX TensorProto file (repeatable)"),
+                               cl::value_desc("name=file.pb"), cl::cat(category));
 cl::opt<char> optLevel("O", cl::desc("Optimization level: 0, 1, 2 (default), 3, s or z"),
                        cl::Prefix, cl::init('2'), cl::cat(category));
 cl::opt<std::string> sanitize("sanitize",
@@ -181,6 +185,13 @@ int compile() {
     if (!ok)
       return fail("--input-shape '" + spec + "' is not NAME=DIMS with positive DIMS like 1x49x10x1");
     importOptions.inputShapes[name] = shape;
+  }
+
+  for (const std::string &spec : bindings) {
+    auto [name, file] = llvm::StringRef(spec).split('=');
+    if (name.empty() || file.empty())
+      return fail("--bind '" + spec + "' is not NAME=FILE.pb");
+    importOptions.bindings[name] = file.str();
   }
 
   // Output names: -o, or the model's stem with the kind's extension.

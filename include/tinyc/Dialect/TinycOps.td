@@ -284,6 +284,33 @@ def Tinyc_PoolOp : Tinyc_Op<"pool"> {
   let hasVerifier = 1;
 }
 
+def Tinyc_ReduceKind : I32EnumAttr<"ReduceKind", "reduction", [
+      I32EnumAttrCase<"sum", 0>,
+      I32EnumAttrCase<"mean", 1>,
+      I32EnumAttrCase<"max", 2>,
+      I32EnumAttrCase<"min", 3>,
+      I32EnumAttrCase<"prod", 4>
+    ]> {
+  let cppNamespace = "::mlir::tinyc";
+  let genSpecializedAttr = 0;
+}
+def Tinyc_ReduceKindAttr : EnumAttr<Tinyc_Dialect, Tinyc_ReduceKind, "reduce"> {
+  let assemblyFormat = "`<` $value `>`";
+}
+
+def Tinyc_ReduceOp : Tinyc_Op<"reduce"> {
+  let summary = "reduces a tensor over some axes (ReduceSum, ReduceMean, ...)";
+  let description = [{
+    `axes` are sorted and distinct. With `keepdims` the reduced dimensions stay
+    with extent 1, otherwise they are removed.
+  }];
+  let arguments = (ins Tinyc_Tensor:$input, Tinyc_ReduceKindAttr:$kind,
+                       DenseI64ArrayAttr:$axes, BoolAttr:$keepdims);
+  let results = (outs Tinyc_Tensor:$result);
+  let assemblyFormat = "$input $kind $axes attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
 def Tinyc_GemmOp : Tinyc_Op<"gemm"> {
   let summary = "ONNX Gemm: alpha * op(A) * op(B) + beta * C";
   let description = [{

@@ -62,6 +62,9 @@ FailureOr<Shape> inferPadShape(llvm::ArrayRef<int64_t> input, llvm::ArrayRef<int
 FailureOr<Shape> inferGatherShape(llvm::ArrayRef<int64_t> data, llvm::ArrayRef<int64_t> indices,
                                   int64_t axis, EmitErrorFn emitError);
 
+FailureOr<Shape> inferReduceShape(llvm::ArrayRef<int64_t> input, llvm::ArrayRef<int64_t> axes,
+                                  bool keepdims, EmitErrorFn emitError);
+
 /// Checks that `param` (0-d or 1-d of size dim(axis)) fits per-tensor or per-axis
 /// quantization of `input`.
 LogicalResult verifyQuantParam(llvm::ArrayRef<int64_t> input, llvm::ArrayRef<int64_t> param,

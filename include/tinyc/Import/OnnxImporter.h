@@ -18,6 +18,10 @@ struct OnnxImportOptions {
   /// Shapes fixed on the command line (--input-shape NAME=1x49x10x1), by
   /// graph input name. They replace symbolic dimensions.
   llvm::StringMap<llvm::SmallVector<int64_t>> inputShapes;
+  /// Graph inputs made compile-time constants (--bind NAME=FILE.pb): their
+  /// values, as ONNX TensorProto files, by input name. A bound input is no
+  /// longer an input of the compiled model.
+  llvm::StringMap<std::string> bindings;
 };
 
 /// Reads the ONNX model at `path` into a module holding one function,

@@ -83,6 +83,7 @@ struct LowerToLoopsPass : tinyc::impl::TinycLowerToLoopsBase<LowerToLoopsPass> {
     populateConvLowering(patterns, converter);
     populatePoolLowering(patterns, converter);
     populateMatMulLowering(patterns, converter);
+    populateReduceLowering(patterns, converter);
     populateSoftmaxLowering(patterns, converter);
     patterns.add<ReturnLowering>(converter, &getContext());
     ConversionTarget target(getContext());

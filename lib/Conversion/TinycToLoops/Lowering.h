@@ -109,6 +109,7 @@ void populateElementwiseLowering(RewritePatternSet &patterns, const TypeConverte
 void populateConvLowering(RewritePatternSet &patterns, const TypeConverter &converter);
 void populatePoolLowering(RewritePatternSet &patterns, const TypeConverter &converter);
 void populateMatMulLowering(RewritePatternSet &patterns, const TypeConverter &converter);
+void populateReduceLowering(RewritePatternSet &patterns, const TypeConverter &converter);
 void populateSoftmaxLowering(RewritePatternSet &patterns, const TypeConverter &converter);
 
 } // namespace mlir::tinyc::lowering

@@ -1,0 +1,106 @@
+// Constant folding: what the ONNX importer and the canonicalizer rely on.
+// RUN: tinyc-opt %s -canonicalize -split-input-file | FileCheck %s
+
+// Dequantized int8 weights become float constants: (q - zp) * scale.
+// CHECK-LABEL: func.func @dequantize_weights
+// CHECK: %[[W:.*]] = tinyc.constant dense<[-3.000000e+00, 2.000000e+00, 6.250000e+01]> : tensor<3xf32>
+// CHECK-NOT: tinyc.dequantize
+// CHECK: tinyc.mul %arg0, %[[W]]
+func.func @dequantize_weights(%x: tensor<3xf32>) -> tensor<3xf32> {
+  %q = tinyc.constant dense<[-4, 6, 127]> : tensor<3xi8>
+  %s = tinyc.constant dense<0.5> : tensor<f32>
+  %z = tinyc.constant dense<2> : tensor<i8>
+  %w = tinyc.dequantize %q, %s, %z {axis = 0 : i64} : (tensor<3xi8>, tensor<f32>, tensor<i8>) -> tensor<3xf32>
+  %y = tinyc.mul %x, %w : (tensor<3xf32>, tensor<3xf32>) -> tensor<3xf32>
+  return %y : tensor<3xf32>
+}
+
+// -----
+
+// Per-axis quantization of a constant: round half to even, then saturate.
+// CHECK-LABEL: func.func @quantize_per_axis
+// CHECK: tinyc.constant dense<{{\[}}[2, 4, -128], [6, 127, 0]]> : tensor<2x3xi8>
+func.func @quantize_per_axis() -> tensor<2x3xi8> {
+  %x = tinyc.constant dense<[[2.5, 3.5, -1000.0], [1.5, 1000.0, 0.0]]> : tensor<2x3xf32>
+  %s = tinyc.constant dense<[1.0, 0.25]> : tensor<2xf32>
+  %z = tinyc.constant dense<[0, 0]> : tensor<2xi8>
+  %q = tinyc.quantize %x, %s, %z {axis = 0 : i64} : (tensor<2x3xf32>, tensor<2xf32>, tensor<2xi8>) -> tensor<2x3xi8>
+  return %q : tensor<2x3xi8>
+}
+
+// -----
+
+// Shape arithmetic: gather, cast, concat and integer math on constants.
+// CHECK-LABEL: func.func @shape_math
+// CHECK: %[[C:.*]] = tinyc.constant dense<[6, -1]> : tensor<2xi64>
+// CHECK: return %[[C]]
+func.func @shape_math() -> tensor<2xi64> {
+  %shape = tinyc.constant dense<[2, 3, 4]> : tensor<3xi64>
+  %idx = tinyc.constant dense<[0, 1]> : tensor<2xi64>
+  %dims = tinyc.gather %shape, %idx {axis = 0 : i64} : (tensor<3xi64>, tensor<2xi64>) -> tensor<2xi64>
+  %one = tinyc.constant dense<[1]> : tensor<1xi64>
+  %first = tinyc.gather %dims, %one {axis = 0 : i64} : (tensor<2xi64>, tensor<1xi64>) -> tensor<1xi64>
+  %two = tinyc.constant dense<[2]> : tensor<1xi64>
+  %prod = tinyc.mul %first, %two : (tensor<1xi64>, tensor<1xi64>) -> tensor<1xi64>
+  %m = tinyc.constant dense<[-1.7]> : tensor<1xf32>
+  %mi = tinyc.cast %m : tensor<1xf32> -> tensor<1xi64>
+  %r = tinyc.concat %prod, %mi {axis = 0 : i64} : (tensor<1xi64>, tensor<1xi64>) -> tensor<2xi64>
+  return %r : tensor<2xi64>
+}
+
+// -----
+
+// Casts saturate and wrap as the generated code does.
+// CHECK-LABEL: func.func @casts
+// CHECK: tinyc.constant dense<[0, -128, 127, 0]> : tensor<4xi8>
+// CHECK: tinyc.constant dense<[255, 44]> : tensor<2xui8>
+func.func @casts() -> (tensor<4xi8>, tensor<2xui8>) {
+  %f = tinyc.constant dense<[0.9, -300.0, 1.0e10, 0x7FC00000]> : tensor<4xf32>
+  %a = tinyc.cast %f : tensor<4xf32> -> tensor<4xi8>
+  %i = tinyc.constant dense<[-1, 300]> : tensor<2xi32>
+  %b = tinyc.cast %i : tensor<2xi32> -> tensor<2xui8>
+  return %a, %b : tensor<4xi8>, tensor<2xui8>
+}
+
+// -----
+
+// Clip with constant float bounds is an activation; [0, inf) is Relu.
+// CHECK-LABEL: func.func @clip
+// CHECK: tinyc.activation %arg0 <clip, -1.0, 6.0>
+// CHECK: tinyc.activation %{{.*}} <relu>
+func.func @clip(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %lo = tinyc.constant dense<-1.0> : tensor<f32>
+  %hi = tinyc.constant dense<6.0> : tensor<f32>
+  %y = tinyc.clip %x, %lo, %hi : (tensor<4xf32>, tensor<f32>, tensor<f32>) -> tensor<4xf32>
+  %zero = tinyc.constant dense<0.0> : tensor<f32>
+  %inf = tinyc.constant dense<0x7F800000> : tensor<f32>
+  %z = tinyc.clip %y, %zero, %inf : (tensor<4xf32>, tensor<f32>, tensor<f32>) -> tensor<4xf32>
+  return %z : tensor<4xf32>
+}
+
+// -----
+
+// Integer clips stay clips (only float bounds become activations).
+// CHECK-LABEL: func.func @int_clip
+// CHECK: tinyc.clip
+func.func @int_clip(%x: tensor<4xi8>) -> tensor<4xi8> {
+  %lo = tinyc.constant dense<0> : tensor<i8>
+  %hi = tinyc.constant dense<6> : tensor<i8>
+  %y = tinyc.clip %x, %lo, %hi : (tensor<4xi8>, tensor<i8>, tensor<i8>) -> tensor<4xi8>
+  return %y : tensor<4xi8>
+}
+
+// -----
+
+// Reshape chains collapse; transposes of constants fold; identities vanish.
+// CHECK-LABEL: func.func @movement
+// CHECK-DAG: tinyc.reshape %arg0 : tensor<2x3xf32> -> tensor<6xf32>
+// CHECK-DAG: tinyc.constant dense<{{\[}}[1.000000e+00, 3.000000e+00], [2.000000e+00, 4.000000e+00]]> : tensor<2x2xf32>
+func.func @movement(%x: tensor<2x3xf32>) -> (tensor<6xf32>, tensor<2x2xf32>, tensor<2x3xf32>) {
+  %a = tinyc.reshape %x : tensor<2x3xf32> -> tensor<3x2xf32>
+  %b = tinyc.reshape %a : tensor<3x2xf32> -> tensor<6xf32>
+  %c = tinyc.constant dense<[[1.0, 2.0], [3.0, 4.0]]> : tensor<2x2xf32>
+  %t = tinyc.transpose %c, [1, 0] : tensor<2x2xf32> -> tensor<2x2xf32>
+  %i = tinyc.transpose %x, [0, 1] : tensor<2x3xf32> -> tensor<2x3xf32>
+  return %b, %t, %i : tensor<6xf32>, tensor<2x2xf32>, tensor<2x3xf32>
+}

@@ -1,0 +1,40 @@
+# -*- Python -*-
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+from lit.llvm.subst import ToolSubst
+
+config.name = "TINYC"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test", ".onnxtxt"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.tinyc_obj_root, "test")
+# Helpers used by tests, not tests themselves.
+config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "Inputs", "tools"]
+
+llvm_config.use_default_substitutions()
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+llvm_config.add_tool_substitutions(
+    ["tinyc", "tinyc-opt", ToolSubst("llvm-nm", unresolved="fatal"),
+     ToolSubst("llvm-readelf", unresolved="fatal"), ToolSubst("llvm-objdump", unresolved="fatal")],
+    [config.tinyc_tools_dir, config.llvm_tools_dir])
+
+# Debian's interpreter has python3-onnx and python3-numpy; a python3 earlier on
+# PATH (pyenv, a venv) may not.
+python = "/usr/bin/python3"
+src = config.tinyc_src_root
+config.substitutions.append(("%onnx-python", python))
+config.substitutions.append(("%host-cc", os.path.join(config.llvm_tools_dir, "clang")))
+config.substitutions.append(("%llvm-nm", os.path.join(config.llvm_tools_dir, "llvm-nm")))
+config.substitutions.append(("%runtime", os.path.join(src, "runtime")))
+config.substitutions.append(("%targets", os.path.join(src, "targets")))
+config.substitutions.append(("%models", os.path.join(src, "examples", "mlperf")))
+config.substitutions.append(("%testdata", "/usr/share/libonnx-testdata/data"))
+config.substitutions.append((
+    "%tinyc-run",
+    "%s %s --tinyc %s" % (python, os.path.join(src, "tools", "tinyc-run", "tinyc-run"),
+                          os.path.join(config.tinyc_tools_dir, "tinyc"))))
+# Writes an .onnx file from ONNX's textual syntax: %onnx-from-text IN OUT.
+config.substitutions.append((
+    "%onnx-from-text", "%s %s" % (python, os.path.join(src, "test", "tools", "onnx_from_text.py"))))
