@@ -63,12 +63,14 @@ LogicalResult linkRuntime(llvm::Module &module, const TargetInfo &target, Locati
                           << llvm::toString(runtime.takeError());
   (*runtime)->setTargetTriple(module.getTargetTriple());
   (*runtime)->setDataLayout(module.getDataLayout());
-  // The runtime was compiled for the same CPU; without per-function target
-  // attributes nothing stands in the way of inlining it into the model.
+  // The runtime was compiled for the same CPU, and with -fno-builtin only so
+  // that clang would not turn it into libm calls; without these attributes
+  // (which the generated code lacks) nothing stands in the way of inlining it.
   for (llvm::Function &f : **runtime) {
     f.removeFnAttr("target-cpu");
     f.removeFnAttr("target-features");
     f.removeFnAttr("tune-cpu");
+    f.removeFnAttr("no-builtins");
   }
   if (llvm::Linker::linkModules(module, std::move(*runtime), llvm::Linker::LinkOnlyNeeded))
     return emitError(loc) << "cannot link the runtime into the model";

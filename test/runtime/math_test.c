@@ -1,0 +1,329 @@
+/* math_test.c - checks runtime/tinyc_math.c against the host's libm in long double.
+ *
+ * usage: math_test [STRIDE]
+ *   Float functions are evaluated on every STRIDE-th bit pattern of all 2^32 floats (both
+ *   signs, zeros, subnormals, infinities, nans), on a few thousand consecutive floats around
+ *   each threshold where the results or the code paths change, and on the special values.
+ *   STRIDE 1 is the exhaustive check (a few minutes). tinyc_exp is checked on a bit-pattern
+ *   sweep, on uniformly random arguments and around its thresholds.
+ * Prints the largest error of each function in ulp (of the correctly rounded result's
+ * binade; +-inf counts as +-2^128 / 2^1024 next to the largest finite number) and exits 1 when
+ * one exceeds its bound or a special case or property is wrong.
+ */
+#include <float.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tinyc_runtime.h"
+
+static int failures;
+
+static uint32_t f2u(float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, sizeof u);
+    return u;
+}
+
+static float u2f(uint32_t u)
+{
+    float f;
+    memcpy(&f, &u, sizeof f);
+    return f;
+}
+
+static uint64_t d2u(double d)
+{
+    uint64_t u;
+    memcpy(&u, &d, sizeof u);
+    return u;
+}
+
+static double u2d(uint64_t u)
+{
+    double d;
+    memcpy(&d, &u, sizeof d);
+    return d;
+}
+
+/* Error of got against the exact value ref, in units of the last place of the float format
+ * with p-bit significands and minimum normal exponent emin. */
+static double ulp_error(long double got, long double ref, int p, int emin, int emax)
+{
+    long double ulp;
+    int e;
+    if (isnan(ref))
+        return isnan(got) ? 0.0 : INFINITY;
+    if (isnan(got))
+        return INFINITY;
+    if (isinf(ref))
+        return got == ref ? 0.0 : INFINITY;
+    /* an infinite result stands for 2^(emax+1), one step past the largest finite number, and
+     * a reference that rounds to infinity is clamped there, so that inf against a huge ref
+     * is exact and inf against a ref just below the overflow threshold counts as 1 ulp */
+    if (isinf(got))
+        got = copysignl(ldexpl(1.0L, emax + 1), got);
+    if (fabsl(ref) >= ldexpl(2.0L - ldexpl(1.0L, -p), emax))
+        ref = copysignl(ldexpl(1.0L, emax + 1), ref);
+    e = ref == 0 ? emin : ilogbl(ref);
+    if (e < emin)
+        e = emin;
+    ulp = ldexpl(1.0L, e - (p - 1));
+    return (double)(fabsl(got - ref) / ulp);
+}
+
+static double ulp_error_f(float got, long double ref)
+{
+    return ulp_error(got, ref, 24, -126, 127);
+}
+
+static double ulp_error_d(double got, long double ref)
+{
+    return ulp_error(got, ref, 53, -1022, 1023);
+}
+
+/* ---- per-function statistics ---- */
+
+struct stat {
+    const char *name;
+    double bound;     /* allowed max ulp error */
+    double max_err;
+    long double at;   /* argument of the max error */
+    unsigned long long count;
+};
+
+static void record(struct stat *s, double err, long double x)
+{
+    s->count++;
+    if (s->count == 1 || err > s->max_err) {
+        s->max_err = err;
+        s->at = x;
+    }
+}
+
+static void check(int ok, const char *what, double x)
+{
+    if (!ok) {
+        failures++;
+        if (failures < 50)
+            printf("FAIL: %s (x = %a)\n", what, x);
+    }
+}
+
+/* ---- references ---- */
+
+static long double ref_sigmoid(float x)
+{
+    return 1.0L / (1.0L + expl(-(long double)x));
+}
+
+/* ---- float functions ---- */
+
+static struct stat st_expf = {"tinyc_expf", 1.0, 0, 0, 0};
+static struct stat st_tanhf = {"tinyc_tanhf", 2.0, 0, 0, 0};
+static struct stat st_sigmoidf = {"tinyc_sigmoidf", 2.0, 0, 0, 0};
+static struct stat st_roundevenf = {"tinyc_roundevenf", 0.0, 0, 0, 0};
+static struct stat st_sqrtf = {"tinyc_sqrtf", 0.5, 0, 0, 0};
+static struct stat st_exp = {"tinyc_exp", 1.0, 0, 0, 0};
+
+static void test_float(float x)
+{
+    float y, t, ny;
+    long double r;
+    double e;
+
+    /* expf: also must never give a finite value where the result overflows and must be >= 0 */
+    y = tinyc_expf(x);
+    r = expl((long double)x);
+    e = ulp_error_f(y, r);
+    record(&st_expf, e, x);
+    if (e > st_expf.bound)
+        check(0, "tinyc_expf error bound", x);
+    check(isnan(x) || y >= 0.0f, "tinyc_expf sign", x);
+
+    /* tanhf: odd, |tanh| <= 1 */
+    t = tinyc_tanhf(x);
+    e = ulp_error_f(t, tanhl((long double)x));
+    record(&st_tanhf, e, x);
+    if (e > st_tanhf.bound)
+        check(0, "tinyc_tanhf error bound", x);
+    ny = tinyc_tanhf(-x);
+    check(isnan(x) || f2u(ny) == (f2u(t) ^ 0x80000000u), "tinyc_tanhf not odd", x);
+    check(isnan(x) || fabsf(t) <= 1.0f, "tinyc_tanhf beyond +-1", x);
+
+    /* sigmoidf: in [0, 1] */
+    y = tinyc_sigmoidf(x);
+    e = ulp_error_f(y, ref_sigmoid(x));
+    record(&st_sigmoidf, e, x);
+    if (e > st_sigmoidf.bound)
+        check(0, "tinyc_sigmoidf error bound", x);
+    check(isnan(x) || (y >= 0.0f && y <= 1.0f), "tinyc_sigmoidf outside [0, 1]", x);
+
+    /* roundevenf: bit-exact against rintf in the default round-to-nearest-even mode */
+    y = tinyc_roundevenf(x);
+    t = rintf(x);
+    e = (isnan(t) && isnan(y)) || f2u(y) == f2u(t) ? 0.0 : INFINITY;
+    record(&st_roundevenf, e, x);
+    if (e > 0)
+        check(0, "tinyc_roundevenf differs from rintf", x);
+
+    /* sqrtf: correctly rounded, i.e. bit-exact against the long double root rounded to
+     * float (the double rounding is harmless: 64 >= 2 * 24 + 2 bits) */
+    y = tinyc_sqrtf(x);
+    t = (float)sqrtl((long double)x);
+    e = (isnan(t) && isnan(y)) || f2u(y) == f2u(t) ? 0.0 : ulp_error_f(y, sqrtl((long double)x));
+    record(&st_sqrtf, e, x);
+    if (!((isnan(t) && isnan(y)) || f2u(y) == f2u(t)))
+        check(0, "tinyc_sqrtf not correctly rounded", x);
+}
+
+/* consecutive floats around v (both signs are covered by the caller) */
+static void sweep_around(float v, int n)
+{
+    uint32_t u = f2u(v), lo = u >= (uint32_t)n ? u - (uint32_t)n : 0;
+    uint32_t i;
+    for (i = lo; i <= u + (uint32_t)n && i >= lo; i++)
+        test_float(u2f(i));
+}
+
+static void test_float_specials(void)
+{
+    static const float points[] = {
+        0.0f, 0x1p-149f, 0x1p-126f, 0x1p-12f, 0x1p-26f, 0.5f, 1.0f, 2.0f, 9.1f, 17.5f, 24.0f,
+        88.0f, 88.72283f, 89.0f, 87.33654f, 103.972084f, 104.0f, 0x1p+22f, 0x1p+23f, 0x1p+24f,
+        2.5f, 3.5f, FLT_MAX,
+    };
+    size_t i;
+    for (i = 0; i < sizeof points / sizeof points[0]; i++) {
+        sweep_around(points[i], 2048);
+        sweep_around(-points[i], 2048);
+    }
+    test_float(INFINITY);
+    test_float(-INFINITY);
+    test_float(u2f(0x7fc00000u));
+    test_float(u2f(0xffc00000u));
+    test_float(u2f(0x7f800001u)); /* signalling nan */
+
+    /* the exact special-case behaviour the interface promises */
+    check(f2u(tinyc_expf(INFINITY)) == 0x7f800000u, "expf(+inf) = +inf", INFINITY);
+    check(f2u(tinyc_expf(-INFINITY)) == 0u, "expf(-inf) = +0", -INFINITY);
+    check(f2u(tinyc_expf(100.0f)) == 0x7f800000u, "expf(100) = +inf", 100.0);
+    check(f2u(tinyc_expf(-110.0f)) == 0u, "expf(-110) = +0", -110.0);
+    check(tinyc_expf(-100.0f) > 0.0f && tinyc_expf(-100.0f) < FLT_MIN, "expf(-100) subnormal", -100.0);
+    check(isnan(tinyc_expf(NAN)), "expf(nan) = nan", NAN);
+    check(tinyc_expf(0.0f) == 1.0f && tinyc_expf(-0.0f) == 1.0f, "expf(+-0) = 1", 0.0);
+    check(f2u(tinyc_tanhf(-0.0f)) == 0x80000000u, "tanhf(-0) = -0", -0.0);
+    check(tinyc_tanhf(INFINITY) == 1.0f && tinyc_tanhf(-INFINITY) == -1.0f, "tanhf(+-inf) = +-1", INFINITY);
+    check(tinyc_tanhf(1e-30f) == 1e-30f, "tanhf(tiny) = tiny", 1e-30);
+    check(isnan(tinyc_tanhf(NAN)), "tanhf(nan) = nan", NAN);
+    check(tinyc_sigmoidf(INFINITY) == 1.0f && tinyc_sigmoidf(-INFINITY) == 0.0f, "sigmoidf(+-inf)", INFINITY);
+    check(tinyc_sigmoidf(0.0f) == 0.5f && tinyc_sigmoidf(-0.0f) == 0.5f, "sigmoidf(0) = 0.5", 0.0);
+    check(tinyc_sigmoidf(-FLT_MAX) == 0.0f && tinyc_sigmoidf(FLT_MAX) == 1.0f, "sigmoidf(+-FLT_MAX)", FLT_MAX);
+    check(isnan(tinyc_sigmoidf(NAN)), "sigmoidf(nan) = nan", NAN);
+    check(f2u(tinyc_roundevenf(-0.5f)) == 0x80000000u && tinyc_roundevenf(2.5f) == 2.0f &&
+              tinyc_roundevenf(3.5f) == 4.0f && tinyc_roundevenf(-1.5f) == -2.0f,
+          "roundevenf ties to even", 2.5);
+    check(isnan(tinyc_roundevenf(NAN)) && tinyc_roundevenf(-INFINITY) == -INFINITY, "roundevenf(nan/inf)", NAN);
+    check(f2u(tinyc_sqrtf(-0.0f)) == 0x80000000u && isnan(tinyc_sqrtf(-1.0f)) &&
+              tinyc_sqrtf(INFINITY) == INFINITY && isnan(tinyc_sqrtf(-INFINITY)),
+          "sqrtf special cases", -0.0);
+}
+
+/* ---- double exp ---- */
+
+static void test_double(double x)
+{
+    double y = tinyc_exp(x);
+    double e = ulp_error_d(y, expl((long double)x));
+    record(&st_exp, e, x);
+    if (e > st_exp.bound)
+        check(0, "tinyc_exp error bound", x);
+    check(isnan(x) || y >= 0.0, "tinyc_exp sign", x);
+}
+
+static uint64_t rng_state = UINT64_C(0x9e3779b97f4a7c15);
+
+static uint64_t next_random(void)
+{
+    /* xorshift64*: a fixed sequence, so that every run tests the same arguments */
+    rng_state ^= rng_state >> 12;
+    rng_state ^= rng_state << 25;
+    rng_state ^= rng_state >> 27;
+    return rng_state * UINT64_C(0x2545f4914f6cdd1d);
+}
+
+static void test_double_all(unsigned long long n)
+{
+    static const double points[] = {
+        0.0, 0x1p-54, 0x1p-53, 0x1p-30, 0.5, 1.0, 0x1.62e42fefa39efp-6 /* ln2/32 */, 10.0,
+        709.782712893384, 709.7827128933841, 710.0, 708.3964185322641, 744.4400719213812,
+        745.1332191019411, 745.1332191019412, 746.0, 0x1p-1074, DBL_MAX,
+    };
+    uint64_t lo = d2u(0x1p-60), hi = d2u(746.0), stride = (hi - lo) / n + 1, u;
+    size_t i;
+    int k;
+    for (u = lo; u < hi; u += stride) {
+        test_double(u2d(u));
+        test_double(-u2d(u));
+    }
+    for (i = 0; i < n; i++) {
+        /* uniform in [-746, 710] */
+        double x = -746.0 + 1456.0 * (double)(next_random() >> 11) * 0x1p-53;
+        test_double(x);
+    }
+    for (i = 0; i < sizeof points / sizeof points[0]; i++) {
+        for (k = -2000; k <= 2000; k++) {
+            uint64_t b = d2u(points[i]);
+            if ((k < 0 && b < (uint64_t)-k) || (b + (uint64_t)(int64_t)k) >= UINT64_C(0x7ff0000000000000))
+                continue;
+            test_double(u2d(b + (uint64_t)(int64_t)k));
+            test_double(-u2d(b + (uint64_t)(int64_t)k));
+        }
+    }
+    test_double(INFINITY);
+    test_double(-INFINITY);
+    test_double(NAN);
+    check(d2u(tinyc_exp(INFINITY)) == d2u(INFINITY), "exp(+inf) = +inf", INFINITY);
+    check(d2u(tinyc_exp(-INFINITY)) == 0, "exp(-inf) = +0", -INFINITY);
+    check(d2u(tinyc_exp(710.0)) == d2u(INFINITY), "exp(710) = +inf", 710.0);
+    check(d2u(tinyc_exp(-746.0)) == 0, "exp(-746) = +0", -746.0);
+    check(tinyc_exp(-740.0) > 0.0 && tinyc_exp(-740.0) < DBL_MIN, "exp(-740) subnormal", -740.0);
+    check(isnan(tinyc_exp(NAN)), "exp(nan) = nan", NAN);
+    check(tinyc_exp(0.0) == 1.0 && tinyc_exp(-0.0) == 1.0, "exp(+-0) = 1", 0.0);
+    check(tinyc_exp(1.0) == 0x1.5bf0a8b145769p+1, "exp(1) = e correctly rounded", 1.0);
+}
+
+static void report(const struct stat *s)
+{
+    const char *verdict = s->max_err <= s->bound ? "ok" : "FAIL";
+    printf("%-17s max error %.4f ulp at %La (%.9Lg), bound %.1f, %llu args: %s\n", s->name,
+           s->max_err, s->at, s->at, s->bound, s->count, verdict);
+}
+
+int main(int argc, char **argv)
+{
+    unsigned long long stride = argc > 1 ? strtoull(argv[1], NULL, 0) : 1021;
+    unsigned long long u;
+    if (stride == 0)
+        stride = 1;
+    for (u = 0; u <= 0xffffffffull; u += stride)
+        test_float(u2f((uint32_t)u));
+    test_float_specials();
+    test_double_all(stride == 1 ? 50000000ull : 1000000ull);
+
+    report(&st_expf);
+    report(&st_tanhf);
+    report(&st_sigmoidf);
+    report(&st_roundevenf);
+    report(&st_sqrtf);
+    report(&st_exp);
+    if (failures) {
+        printf("%d check(s) failed\n", failures);
+        return 1;
+    }
+    printf("all checks passed\n");
+    return 0;
+}

@@ -1,0 +1,272 @@
+/* harness.c - runs a model compiled by tinyc (interface: docs/INTERFACE.md) on one set of
+ * test inputs and prints its outputs for tinyc-run to compare.
+ *
+ * Built by tinyc-run with -I WORK, where WORK holds the generated model.h (-name=model) and
+ * data.c (the inputs, see the declarations below), for every target. Besides running the
+ * model it checks the parts of the interface contract that the outputs alone do not show:
+ *  - two calls, the first on an arena and outputs filled with 0xA5, the second on another
+ *    arena and other outputs filled with 0x5A, must both return 0 and give bit-identical
+ *    outputs: a model that reads scratch memory it did not write, leaves output bytes
+ *    unwritten or keeps state between calls fails this;
+ *  - model_run must refuse (return nonzero) an arena that is not aligned as MODEL_ARENA_ALIGN
+ *    demands.
+ * Only the first call lies between tinyc_region_begin() and tinyc_region_end(), the markers
+ * at which the insncount QEMU plugin starts and stops counting.
+ *
+ * Buffers: with TINYC_HARNESS_MALLOC (native targets) every input, output and arena is a
+ * heap block of exactly its size, so AddressSanitizer sees any access past its end; inputs
+ * are copied into such blocks. Otherwise (MCU boards, no useful heap for megabytes) they
+ * come from one static pool of TINYC_HARNESS_POOL_BYTES bytes, which tinyc-run sizes from
+ * model.h, placed in section TINYC_HARNESS_BUFFER_SECTION where the target defines one
+ * (a board's big external RAM), and the inputs are used where data.c put them (flash).
+ *
+ * Output format, on stdout:
+ *   tinyc-output <index> <bytes>
+ *   <the bytes in hex, 32 per line, in memory order>
+ *   ...
+ *   tinyc-done
+ * Exit status: 0 success; 2 the inputs do not fit the model or no memory; 3 the two calls
+ * disagree; 4 model_run failed; 5 model_run accepted a misaligned arena.
+ */
+#if defined(TINYC_HARNESS_MALLOC) && !defined(_POSIX_C_SOURCE)
+#define _POSIX_C_SOURCE 200112L /* posix_memalign */
+#endif
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+
+/* ---- what data.c provides ---- */
+extern const unsigned tinyc_data_num_inputs;
+extern const unsigned char *const tinyc_data_inputs[];
+extern const size_t tinyc_data_input_bytes[];
+
+#define NUM_INPUTS MODEL_NUM_INPUTS
+#define NUM_OUTPUTS MODEL_NUM_OUTPUTS
+/* array lengths that stay valid for a model without inputs */
+#define INPUT_SLOTS (NUM_INPUTS > 0 ? NUM_INPUTS : 1)
+#define OUTPUT_SLOTS (NUM_OUTPUTS > 0 ? NUM_OUTPUTS : 1)
+
+#if NUM_INPUTS > 0
+static const size_t input_bytes[INPUT_SLOTS] = MODEL_INPUT_BYTES;
+#else
+static const size_t input_bytes[1] = {0};
+#endif
+#if NUM_OUTPUTS > 0
+static const size_t output_bytes[OUTPUT_SLOTS] = MODEL_OUTPUT_BYTES;
+#else
+static const size_t output_bytes[1] = {0};
+#endif
+
+#define EXIT_BAD_SETUP 2
+#define EXIT_CALLS_DIFFER 3
+#define EXIT_RUN_FAILED 4
+#define EXIT_MISALIGNED_ACCEPTED 5
+
+/* Every buffer gets at least this alignment: enough for any ONNX element type. */
+#define BUFFER_ALIGN 16
+
+/* ---- the region markers for the instruction counter ---- */
+
+/* Their bodies differ so that no identical-code folding can merge the two symbols, and they
+ * are not inlined so that each keeps an address of its own. */
+volatile unsigned tinyc_region_state;
+__attribute__((noinline, used)) void tinyc_region_begin(void)
+{
+    tinyc_region_state = 1u;
+}
+__attribute__((noinline, used)) void tinyc_region_end(void)
+{
+    tinyc_region_state = 2u;
+}
+
+/* ---- buffers ---- */
+
+static void fail_setup(const char *what, size_t bytes)
+{
+    printf("tinyc-harness: %s (%lu bytes)\n", what, (unsigned long)bytes);
+    exit(EXIT_BAD_SETUP);
+}
+
+#if defined(TINYC_HARNESS_MALLOC)
+
+/* A heap block of exactly `bytes` (a zero-byte buffer still gets a unique address). */
+static void *alloc_buffer(size_t bytes, size_t align)
+{
+    void *p = NULL;
+    if (align < sizeof(void *))
+        align = sizeof(void *);
+    if (posix_memalign(&p, align, bytes ? bytes : 1) != 0)
+        fail_setup("out of memory", bytes);
+    return p;
+}
+
+#else
+
+#ifndef TINYC_HARNESS_POOL_BYTES
+#error "tinyc-run defines TINYC_HARNESS_POOL_BYTES: the bytes of all arenas and outputs"
+#endif
+#if defined(TINYC_HARNESS_BUFFER_SECTION)
+#define POOL_PLACEMENT __attribute__((section(TINYC_HARNESS_BUFFER_SECTION), aligned(64)))
+#else
+#define POOL_PLACEMENT __attribute__((aligned(64)))
+#endif
+static unsigned char pool[TINYC_HARNESS_POOL_BYTES] POOL_PLACEMENT;
+static size_t pool_used;
+
+/* The next `bytes` of the pool at the requested alignment. */
+static void *alloc_buffer(size_t bytes, size_t align)
+{
+    uintptr_t base = (uintptr_t)pool + pool_used;
+    uintptr_t start = (base + (align - 1)) & ~(uintptr_t)(align - 1);
+    size_t end = (size_t)(start - (uintptr_t)pool) + (bytes ? bytes : 1);
+    if (end > sizeof pool)
+        fail_setup("TINYC_HARNESS_POOL_BYTES too small", bytes);
+    pool_used = end;
+    return (void *)start;
+}
+
+#endif
+
+struct run_buffers {
+    void *outputs[OUTPUT_SLOTS];
+    unsigned char *arena;
+};
+
+static void alloc_run_buffers(struct run_buffers *b)
+{
+    unsigned i;
+    for (i = 0; i < NUM_OUTPUTS; i++)
+        b->outputs[i] = alloc_buffer(output_bytes[i], BUFFER_ALIGN);
+    b->arena = alloc_buffer(MODEL_ARENA_BYTES, MODEL_ARENA_ALIGN > BUFFER_ALIGN ? MODEL_ARENA_ALIGN : BUFFER_ALIGN);
+}
+
+/* Fill arena and outputs with one byte, so that anything the model reads without writing
+ * it first, or fails to write, differs between the two calls. */
+static void fill_bytes(void *p, int byte, size_t n)
+{
+    memset(p, byte, n); /* a function of its own: MODEL_ARENA_BYTES may be a literal 0 */
+}
+
+static void fill_run_buffers(struct run_buffers *b, int byte)
+{
+    unsigned i;
+    for (i = 0; i < NUM_OUTPUTS; i++)
+        fill_bytes(b->outputs[i], byte, output_bytes[i]);
+    fill_bytes(b->arena, byte, MODEL_ARENA_BYTES);
+}
+
+/* ---- output ---- */
+
+static void print_hex(const unsigned char *p, size_t n)
+{
+    static const char digits[] = "0123456789abcdef";
+    char line[2 * 32 + 2];
+    size_t i, at = 0;
+    for (i = 0; i < n; i++) {
+        line[at++] = digits[p[i] >> 4];
+        line[at++] = digits[p[i] & 0xfu];
+        if (at == 2 * 32 || i + 1 == n) {
+            line[at++] = '\n';
+            line[at] = '\0';
+            fputs(line, stdout);
+            at = 0;
+        }
+    }
+}
+
+/* File scope rather than locals: heap blocks referenced from here stay reachable at exit,
+ * so LeakSanitizer has nothing to report on any exit path. */
+static const void *inputs[INPUT_SLOTS];
+static struct run_buffers first, second;
+
+int main(void)
+{
+    unsigned i;
+    int rc1, rc2;
+
+    if (tinyc_data_num_inputs != NUM_INPUTS) {
+        printf("tinyc-harness: data.c has %u inputs, the model %u\n", tinyc_data_num_inputs, (unsigned)NUM_INPUTS);
+        return EXIT_BAD_SETUP;
+    }
+    for (i = 0; i < NUM_INPUTS; i++) {
+        if (tinyc_data_input_bytes[i] != input_bytes[i]) {
+            printf("tinyc-harness: input %u has %lu bytes, the model expects %lu\n", i,
+                   (unsigned long)tinyc_data_input_bytes[i], (unsigned long)input_bytes[i]);
+            return EXIT_BAD_SETUP;
+        }
+#if defined(TINYC_HARNESS_MALLOC)
+        {
+            void *copy = alloc_buffer(input_bytes[i], BUFFER_ALIGN);
+            memcpy(copy, tinyc_data_inputs[i], input_bytes[i]);
+            inputs[i] = copy;
+        }
+#else
+        inputs[i] = tinyc_data_inputs[i];
+#endif
+    }
+
+    alloc_run_buffers(&first);
+    alloc_run_buffers(&second);
+
+    fill_run_buffers(&first, 0xA5);
+    tinyc_region_begin();
+    rc1 = model_run(inputs, first.outputs, first.arena);
+    tinyc_region_end();
+
+    fill_run_buffers(&second, 0x5A);
+    rc2 = model_run(inputs, second.outputs, second.arena);
+
+    if (rc1 != 0) {
+        printf("tinyc-harness: model_run returned %d\n", rc1);
+        return EXIT_RUN_FAILED;
+    }
+    if (rc2 != 0) {
+        printf("tinyc-harness: the second model_run returned %d, the first 0\n", rc2);
+        return EXIT_CALLS_DIFFER;
+    }
+    for (i = 0; i < NUM_OUTPUTS; i++) {
+        const unsigned char *a = first.outputs[i], *b = second.outputs[i];
+        size_t k;
+        for (k = 0; k < output_bytes[i]; k++)
+            if (a[k] != b[k])
+                break;
+        if (k < output_bytes[i]) {
+            printf("tinyc-harness: output %u differs between two calls at byte %lu (0x%02x after an arena "
+                   "and outputs filled with 0xA5, 0x%02x after 0x5A): the model reads memory it did not "
+                   "write, leaves output bytes unwritten or keeps state\n",
+                   i, (unsigned long)k, a[k], b[k]);
+            return EXIT_CALLS_DIFFER;
+        }
+    }
+#if defined(TINYC_HARNESS_MALLOC)
+    for (i = 0; i < NUM_INPUTS; i++) {
+        if (memcmp(inputs[i], tinyc_data_inputs[i], input_bytes[i]) != 0) {
+            printf("tinyc-harness: model_run wrote to input %u\n", i);
+            return EXIT_CALLS_DIFFER;
+        }
+    }
+#endif
+
+    if (MODEL_ARENA_ALIGN > 1 && MODEL_ARENA_BYTES > 0) {
+        /* the contract: a misaligned arena is refused before anything is written */
+        int rc = model_run(inputs, second.outputs, second.arena + 1);
+        if (rc == 0) {
+            printf("tinyc-harness: model_run accepted an arena misaligned for MODEL_ARENA_ALIGN %lu\n",
+                   (unsigned long)MODEL_ARENA_ALIGN);
+            return EXIT_MISALIGNED_ACCEPTED;
+        }
+    }
+
+    for (i = 0; i < NUM_OUTPUTS; i++) {
+        printf("tinyc-output %u %lu\n", i, (unsigned long)output_bytes[i]);
+        print_hex(first.outputs[i], output_bytes[i]);
+    }
+    printf("tinyc-done\n");
+    fflush(stdout);
+    return 0;
+}
