@@ -34,6 +34,8 @@ void tinyc::buildTensorPipeline(OpPassManager &pm, const PipelineOptions &option
   TinycPlanMemoryOptions plan;
   plan.alignment = options.bufferAlignment;
   pm.addNestedPass<func::FuncOp>(createTinycPlanMemory(plan));
+  if (options.layerMarkers)
+    pm.addPass(createTinycMarkLayers());
 }
 
 void tinyc::buildLoweringPipeline(OpPassManager &pm, const PipelineOptions &options) {

@@ -2,6 +2,8 @@
 
 #include "tinyc/Target/Header.h"
 
+#include "tinyc/Dialect/TinycDialect.h"
+#include "tinyc/Dialect/TinycShapes.h"
 #include "tinyc/Transforms/Passes.h"
 
 #include "llvm/ADT/StringExtras.h"
@@ -75,8 +77,9 @@ FailureOr<TensorInterface> describeTensor(Location loc, Type type, Attribute nam
 
 } // namespace
 
-FailureOr<ModelInterface> tinyc::describeInterface(func::FuncOp main, llvm::StringRef name,
-                                                   const TargetInfo &target) {
+FailureOr<ModelInterface>
+tinyc::describeInterface(func::FuncOp main, llvm::StringRef name, const TargetInfo &target,
+                         llvm::function_ref<std::string(Location)> describeLocation) {
   ModelInterface model;
   model.name = name.str();
   auto arena = main->getAttrOfType<IntegerAttr>(kArenaBytesAttr);
@@ -98,6 +101,22 @@ FailureOr<ModelInterface> tinyc::describeInterface(func::FuncOp main, llvm::Stri
       return failure();
     model.outputs.push_back(*t);
   }
+  main.walk([&](Operation *op) {
+    if (!op->hasAttr(kLayerAttr))
+      return;
+    LayerInterface layer;
+    layer.node = describeLocation(op->getLoc());
+    llvm::raw_string_ostream os(layer.op);
+    os << op->getName().stripDialect() << " "
+       << formatShape(cast<RankedTensorType>(op->getResult(0).getType()).getShape());
+    if (auto conv = dyn_cast<ConvOp>(op))
+      layer.macs = conv.getMacCount();
+    else if (auto gemm = dyn_cast<GemmOp>(op))
+      layer.macs = gemm.getMacCount();
+    else if (auto matmul = dyn_cast<MatMulOp>(op))
+      layer.macs = matmul.getMacCount();
+    model.layers.push_back(layer);
+  });
   return model;
 }
 
@@ -149,6 +168,17 @@ void tinyc::writeHeader(const ModelInterface &model, llvm::StringRef source,
   list("OUTPUT", model.outputs, false);
   list("INPUT", model.inputs, true);
   list("OUTPUT", model.outputs, true);
+
+  if (!model.layers.empty()) {
+    os << "\n/* Layers: the code calls tinyc_layer_begin(i) before layer i and\n"
+       << " * tinyc_layer_end() after it (compiled with --layer-markers). */\n"
+       << "#define " << upper << "_NUM_LAYERS " << model.layers.size() << "\n";
+    for (auto [i, layer] : llvm::enumerate(model.layers))
+      os << "#define " << upper << "_LAYER" << i << "_NODE " << quoted(layer.node) << "\n"
+         << "#define " << upper << "_LAYER" << i << "_OP " << quoted(layer.op) << "\n"
+         << "#define " << upper << "_LAYER" << i << "_MACS " << layer.macs << "\n";
+    os << "void tinyc_layer_begin(int32_t layer);\nvoid tinyc_layer_end(void);\n";
+  }
 
   os << "\n/* Runs the model: reads inputs[i], writes outputs[i], uses `arena` as\n"
      << " * scratch. Buffers must not overlap; each is row-major in the tensor's own\n"

@@ -68,6 +68,10 @@ cl::opt<std::string> sanitize("sanitize",
                               cl::desc("Instrument the generated code: address (x86-64 only; "
                                        "link with clang -fsanitize=address)"),
                               cl::value_desc("kind"), cl::cat(category));
+cl::opt<bool> layerMarkers("layer-markers",
+                           cl::desc("Call tinyc_layer_begin(i)/tinyc_layer_end() around each "
+                                    "layer, for per-layer profiling (the harness defines them)"),
+                           cl::cat(category));
 cl::opt<bool> listTargets("list-targets", cl::desc("List the targets and exit"),
                           cl::cat(category));
 cl::opt<bool> listOps("list-ops", cl::desc("List the supported ONNX operators and exit"),
@@ -239,13 +243,18 @@ int compile() {
   PipelineOptions pipeline;
   pipeline.indexBitwidth = target->pointerBits;
   pipeline.bufferAlignment = std::min<unsigned>(16, target->arenaAlign);
+  pipeline.layerMarkers = layerMarkers;
   PassManager tensorPasses(&context);
   buildTensorPipeline(tensorPasses, pipeline);
   if (failed(tensorPasses.run(*module)))
     return 1;
 
   auto main = module->lookupSymbol<func::FuncOp>("main");
-  FailureOr<ModelInterface> interface = describeInterface(main, name, *target);
+  FailureOr<ModelInterface> interface =
+      describeInterface(main, name, *target, [](Location loc) {
+        OnnxLocation where = describeOnnxLocation(loc);
+        return where.node + (where.opType.empty() ? "" : " (" + where.opType + ")");
+      });
   if (failed(interface))
     return 1;
 

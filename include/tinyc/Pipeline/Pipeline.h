@@ -13,6 +13,8 @@ struct PipelineOptions {
   int64_t bufferAlignment = 16;
   /// Width of `index` in the generated code: the target's pointer width.
   unsigned indexBitwidth = 64;
+  /// Bracket each layer with calls to profiling markers (tinyc-mark-layers).
+  bool layerMarkers = false;
 };
 
 /// Tensor-level passes, ending with memory planning: import output in,

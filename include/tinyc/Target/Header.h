@@ -21,17 +21,27 @@ struct TensorInterface {
   int64_t bytes = 0;
 };
 
+/// A layer bracketed by profiling markers (tinyc-mark-layers).
+struct LayerInterface {
+  /// "<node> (<operator>)", and the tinyc operator with its result shape.
+  std::string node, op;
+  int64_t macs = 0;
+};
+
 /// What a firmware engineer needs to call a compiled model.
 struct ModelInterface {
   std::string name;
   int64_t arenaBytes = 0;
   unsigned arenaAlign = 16;
   std::vector<TensorInterface> inputs, outputs;
+  std::vector<LayerInterface> layers;
 };
 
-/// Reads the interface off the planned tensor-level `@main`.
-FailureOr<ModelInterface> describeInterface(func::FuncOp main, llvm::StringRef name,
-                                            const TargetInfo &target);
+/// Reads the interface off the planned tensor-level `@main`;
+/// `describeLocation` names the model node an operation came from.
+FailureOr<ModelInterface>
+describeInterface(func::FuncOp main, llvm::StringRef name, const TargetInfo &target,
+                  llvm::function_ref<std::string(Location)> describeLocation);
 
 /// Writes `<name>.h` (docs/INTERFACE.md describes it).
 void writeHeader(const ModelInterface &model, llvm::StringRef source, const TargetInfo &target,

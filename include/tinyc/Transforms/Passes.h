@@ -24,6 +24,7 @@ inline constexpr llvm::StringLiteral kArenaOffsetAttr = "tinyc.offset";
 inline constexpr llvm::StringLiteral kOutputAttr = "tinyc.output";
 inline constexpr llvm::StringLiteral kArenaBytesAttr = "tinyc.arena_bytes";
 inline constexpr llvm::StringLiteral kNameAttr = "tinyc.name";
+inline constexpr llvm::StringLiteral kLayerAttr = "tinyc.layer";
 
 } // namespace mlir::tinyc
 

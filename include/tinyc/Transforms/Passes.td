@@ -29,6 +29,17 @@ def TinycPlanMemory : Pass<"tinyc-plan-memory", "::mlir::func::FuncOp"> {
   ];
 }
 
+def TinycMarkLayers : Pass<"tinyc-mark-layers", "::mlir::ModuleOp"> {
+  let summary = "Brackets each layer of @main with calls to profiling markers";
+  let description = [{
+    For measuring where the instructions go: numbers the operators of
+    `@main` that compute (`tinyc.layer = I`) and calls
+    `tinyc_layer_begin(I)` before and `tinyc_layer_end()` after each, external
+    functions that a profiling harness provides. An instruction counter that
+    snapshots at one and records at the other then gives every layer's cost.
+  }];
+}
+
 def TinycLowerToLoops : Pass<"tinyc-lower-to-loops", "::mlir::ModuleOp"> {
   let summary = "Lowers planned tinyc operators to loops over memrefs";
   let description = [{

@@ -1,0 +1,48 @@
+//===- MarkLayers.cpp - profiling markers around each layer ---------------===//
+
+#include "tinyc/Dialect/TinycDialect.h"
+#include "tinyc/Transforms/Passes.h"
+
+namespace mlir::tinyc {
+#define GEN_PASS_DEF_TINYCMARKLAYERS
+#include "tinyc/Transforms/Passes.h.inc"
+} // namespace mlir::tinyc
+
+using namespace mlir;
+using namespace mlir::tinyc;
+
+namespace {
+
+constexpr llvm::StringLiteral kBegin = "tinyc_layer_begin";
+constexpr llvm::StringLiteral kEnd = "tinyc_layer_end";
+
+struct MarkLayersPass : tinyc::impl::TinycMarkLayersBase<MarkLayersPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto main = module.lookupSymbol<func::FuncOp>("main");
+    if (!main)
+      return;
+    OpBuilder builder = OpBuilder::atBlockEnd(module.getBody());
+    Type i32 = builder.getI32Type();
+    for (auto [name, type] : {std::pair{kBegin, builder.getFunctionType(i32, {})},
+                              std::pair{kEnd, builder.getFunctionType({}, {})}})
+      if (!module.lookupSymbol(name))
+        builder.create<func::FuncOp>(module.getLoc(), name, type).setPrivate();
+
+    int32_t layer = 0;
+    for (Operation &op : llvm::make_early_inc_range(main.getBody().front())) {
+      // Constants and reshapes run no code.
+      if (!isa<TinycDialect>(op.getDialect()) || isa<ConstantOp, ReshapeOp>(op))
+        continue;
+      op.setAttr(kLayerAttr, builder.getI32IntegerAttr(layer));
+      builder.setInsertionPoint(&op);
+      Value index = builder.create<arith::ConstantOp>(op.getLoc(), builder.getI32IntegerAttr(layer));
+      builder.create<func::CallOp>(op.getLoc(), kBegin, TypeRange{}, index);
+      builder.setInsertionPointAfter(&op);
+      builder.create<func::CallOp>(op.getLoc(), kEnd, TypeRange{}, ValueRange{});
+      ++layer;
+    }
+  }
+};
+
+} // namespace
