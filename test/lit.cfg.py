@@ -26,7 +26,6 @@ python = "/usr/bin/python3"
 src = config.tinyc_src_root
 config.substitutions.append(("%onnx-python", python))
 config.substitutions.append(("%host-cc", os.path.join(config.llvm_tools_dir, "clang")))
-config.substitutions.append(("%llvm-nm", os.path.join(config.llvm_tools_dir, "llvm-nm")))
 config.substitutions.append(("%runtime", os.path.join(src, "runtime")))
 config.substitutions.append(("%targets", os.path.join(src, "targets")))
 config.substitutions.append(("%models", os.path.join(src, "examples", "mlperf")))

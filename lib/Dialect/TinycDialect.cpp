@@ -90,6 +90,21 @@ float ActivationAttr::apply(float x) const {
   llvm_unreachable("unknown activation kind");
 }
 
+/// The shortest decimal that reads back as the same float, in a form MLIR's
+/// parser takes as a float (with a decimal point).
+static std::string printFloat(float f) {
+  char text[32];
+  for (int digits = 1; digits <= 9; ++digits) {
+    std::snprintf(text, sizeof text, "%.*g", digits, static_cast<double>(f));
+    if (std::strtof(text, nullptr) == f)
+      break;
+  }
+  std::string printed(text);
+  if (printed.find('.') == std::string::npos)
+    printed.insert(std::min(printed.find('e'), printed.size()), ".0");
+  return printed;
+}
+
 Attribute ActivationAttr::parse(AsmParser &parser, Type) {
   llvm::StringRef keyword;
   if (parser.parseLess() || parser.parseKeyword(&keyword))
@@ -117,19 +132,51 @@ void ActivationAttr::print(AsmPrinter &printer) const {
   for (llvm::APFloat value : {getAlpha(), getBeta()}) {
     if (count-- == 0)
       break;
-    // The shortest decimal that reads back as the same float.
-    float f = value.convertToFloat();
-    char text[32];
-    for (int digits = 1; digits <= 9; ++digits) {
-      std::snprintf(text, sizeof text, "%.*g", digits, static_cast<double>(f));
-      if (std::strtof(text, nullptr) == f)
-        break;
-    }
-    // MLIR's parser reads a number without a decimal point as an integer.
-    std::string printed(text);
-    if (printed.find('.') == std::string::npos)
-      printed.insert(std::min(printed.find('e'), printed.size()), ".0");
-    printer << ", " << printed;
+    printer << ", " << printFloat(value.convertToFloat());
   }
   printer << ">";
+}
+
+//===----------------------------------------------------------------------===//
+// FakeQuantAttr
+//===----------------------------------------------------------------------===//
+
+LogicalResult FakeQuantAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                    llvm::APFloat scale, int64_t zeroPoint, int64_t qmin,
+                                    int64_t qmax) {
+  if (&scale.getSemantics() != &llvm::APFloat::IEEEsingle())
+    return emitError() << "fake_quant scale must be a single-precision float";
+  if (!(scale.convertToFloat() > 0.0f) || !std::isfinite(scale.convertToFloat()))
+    return emitError() << "fake_quant scale " << scale.convertToFloat()
+                       << " must be positive and finite";
+  if (qmin > qmax || zeroPoint < qmin || zeroPoint > qmax)
+    return emitError() << "fake_quant zero point " << zeroPoint << " must lie in [" << qmin
+                       << ", " << qmax << "]";
+  return success();
+}
+
+float FakeQuantAttr::apply(float x) const {
+  float q = std::nearbyint(x / getScaleValue()) + static_cast<float>(getZeroPoint());
+  if (std::isnan(q))
+    q = static_cast<float>(getZeroPoint());
+  q = std::fmin(std::fmax(q, static_cast<float>(getQmin())), static_cast<float>(getQmax()));
+  return (q - static_cast<float>(getZeroPoint())) * getScaleValue();
+}
+
+Attribute FakeQuantAttr::parse(AsmParser &parser, Type) {
+  double scale;
+  int64_t zeroPoint, qmin, qmax;
+  if (parser.parseLess() || parser.parseFloat(scale) || parser.parseComma() ||
+      parser.parseInteger(zeroPoint) || parser.parseComma() || parser.parseLSquare() ||
+      parser.parseInteger(qmin) || parser.parseComma() || parser.parseInteger(qmax) ||
+      parser.parseRSquare() || parser.parseGreater())
+    return {};
+  return parser.getChecked<FakeQuantAttr>(parser.getContext(),
+                                          llvm::APFloat(static_cast<float>(scale)), zeroPoint,
+                                          qmin, qmax);
+}
+
+void FakeQuantAttr::print(AsmPrinter &printer) const {
+  printer << "<" << printFloat(getScaleValue()) << ", " << getZeroPoint() << ", [" << getQmin()
+          << ", " << getQmax() << "]>";
 }

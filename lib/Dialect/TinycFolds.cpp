@@ -154,7 +154,7 @@ std::pair<int64_t, int64_t> intRange(Type elem) {
 enum class BinaryKind { add, sub, mul, div };
 
 OpFoldResult foldBinary(Operation *op, BinaryKind kind, Attribute lhsAttr, Attribute rhsAttr,
-                        std::optional<ActivationAttr> act) {
+                        std::optional<ActivationAttr> act, std::optional<FakeQuantAttr> quant) {
   std::optional<HostTensor> lhs = HostTensor::read(lhsAttr), rhs = HostTensor::read(rhsAttr);
   if (!lhs || !rhs)
     return {};
@@ -175,11 +175,13 @@ OpFoldResult foldBinary(Operation *op, BinaryKind kind, Attribute lhsAttr, Attri
       r = roundToType(r, elem);
       if (act)
         r = act->apply(static_cast<float>(r));
+      if (quant)
+        r = quant->apply(static_cast<float>(r));
       out.push_back(r);
     }
     return writeFloats(type, out);
   }
-  if (act)
+  if (act || quant)
     return {};
   bool isUnsigned = elem.isUnsignedInteger();
   llvm::SmallVector<int64_t> out;
@@ -235,6 +237,18 @@ OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
 OpFoldResult TransposeOp::fold(FoldAdaptor adaptor) {
   if (llvm::equal(getPerm(), llvm::seq<int64_t>(0, getPerm().size())))
     return getInput();
+  // Two transposes are one: result[i] = x[inner[outer[i]]]; pairs that
+  // cancel leave the identity, which the next fold removes.
+  if (auto producer = getInput().getDefiningOp<TransposeOp>()) {
+    llvm::SmallVector<int64_t> composed;
+    for (int64_t p : getPerm())
+      composed.push_back(producer.getPerm()[p]);
+    if (llvm::equal(composed, llvm::seq<int64_t>(0, composed.size())))
+      return producer.getInput();
+    getInputMutable().assign(producer.getInput());
+    setPerm(composed);
+    return getResult();
+  }
   auto dense = dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput());
   if (!dense)
     return {};
@@ -345,16 +359,16 @@ OpFoldResult CastOp::fold(FoldAdaptor adaptor) {
 }
 
 OpFoldResult AddOp::fold(FoldAdaptor a) {
-  return foldBinary(*this, BinaryKind::add, a.getLhs(), a.getRhs(), getAct());
+  return foldBinary(*this, BinaryKind::add, a.getLhs(), a.getRhs(), getAct(), getQuant());
 }
 OpFoldResult SubOp::fold(FoldAdaptor a) {
-  return foldBinary(*this, BinaryKind::sub, a.getLhs(), a.getRhs(), getAct());
+  return foldBinary(*this, BinaryKind::sub, a.getLhs(), a.getRhs(), getAct(), getQuant());
 }
 OpFoldResult MulOp::fold(FoldAdaptor a) {
-  return foldBinary(*this, BinaryKind::mul, a.getLhs(), a.getRhs(), getAct());
+  return foldBinary(*this, BinaryKind::mul, a.getLhs(), a.getRhs(), getAct(), getQuant());
 }
 OpFoldResult DivOp::fold(FoldAdaptor a) {
-  return foldBinary(*this, BinaryKind::div, a.getLhs(), a.getRhs(), getAct());
+  return foldBinary(*this, BinaryKind::div, a.getLhs(), a.getRhs(), getAct(), getQuant());
 }
 
 OpFoldResult ActivationOp::fold(FoldAdaptor adaptor) {
@@ -364,6 +378,16 @@ OpFoldResult ActivationOp::fold(FoldAdaptor adaptor) {
   llvm::SmallVector<double> out;
   for (double v : in->f)
     out.push_back(getAct().apply(static_cast<float>(v)));
+  return writeFloats(getType(), out);
+}
+
+OpFoldResult FakeQuantOp::fold(FoldAdaptor adaptor) {
+  std::optional<HostTensor> in = HostTensor::read(adaptor.getInput());
+  if (!in)
+    return {};
+  llvm::SmallVector<double> out;
+  for (double v : in->f)
+    out.push_back(getQuant().apply(static_cast<float>(v)));
   return writeFloats(getType(), out);
 }
 

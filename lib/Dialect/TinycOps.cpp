@@ -169,6 +169,29 @@ LogicalResult ActivationOp::verify() {
   return success();
 }
 
+LogicalResult FakeQuantOp::verify() {
+  if (getType() != getInput().getType())
+    return emitOpError() << "result type " << getType() << " differs from the input's "
+                         << getInput().getType();
+  return verifyAllStatic(*this);
+}
+
+LogicalResult ScaleShiftOp::verify() {
+  if (failed(verifyAllStatic(*this)) ||
+      failed(verifySameElementType(*this, {getInput(), getScale(), getShift()})))
+    return failure();
+  llvm::ArrayRef<int64_t> in = shapeOf(getInput());
+  if (in.size() < 2)
+    return emitOpError() << "input must have a channel dimension, got " << formatShape(in);
+  for (Value param : {getScale(), getShift()})
+    if (shapeOf(param) != llvm::ArrayRef<int64_t>{in[1]})
+      return emitOpError() << "parameter of shape " << formatShape(shapeOf(param))
+                           << " does not match the " << in[1] << " channels of the input";
+  if (shapeOf(getResult()) != in)
+    return emitOpError() << "result shape differs from the input's";
+  return success();
+}
+
 LogicalResult ClipOp::verify() {
   if (failed(verifyAllStatic(*this)) ||
       failed(verifySameElementType(*this, {getInput(), getMin(), getMax()})))

@@ -46,7 +46,7 @@ LogicalResult convertBinary(NodeImporter &n) {
                       cast<RankedTensorType>(rhs->getType()).getShape(), n.errorFn());
   if (failed(shape))
     return failure();
-  n.setOutput(0, n.create<OpTy>(n.tensorType(*shape, elem), *lhs, *rhs, ActivationAttr()));
+  n.setOutput(0, n.create<OpTy>(n.tensorType(*shape, elem), *lhs, *rhs, ActivationAttr(), FakeQuantAttr()));
   return success();
 }
 

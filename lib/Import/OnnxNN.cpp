@@ -131,7 +131,7 @@ LogicalResult convertPool(NodeImporter &n, PoolKind kind, bool global) {
                                   i64Array(n, kernel), i64Array(n, window.strides),
                                   i64Array(n, window.dilations), i64Array(n, window.pads),
                                   n.builder.getBoolAttr(ceilMode),
-                                  n.builder.getBoolAttr(countIncludePad)));
+                                  n.builder.getBoolAttr(countIncludePad), FakeQuantAttr()));
   return success();
 }
 
@@ -169,7 +169,7 @@ LogicalResult onnx_import::convertConv(NodeImporter &n) {
   n.setOutput(0, n.create<ConvOp>(n.tensorType(*shape, xType.getElementType()), *x, *w, bias,
                                   /*residual=*/Value(), i64Array(n, window->strides),
                                   i64Array(n, window->dilations), i64Array(n, window->pads),
-                                  n.builder.getI64IntegerAttr(group), ActivationAttr()));
+                                  n.builder.getI64IntegerAttr(group), ActivationAttr(), FakeQuantAttr()));
   return success();
 }
 
@@ -192,7 +192,7 @@ LogicalResult onnx_import::convertGemm(NodeImporter &n) {
                                   c, n.builder.getBoolAttr(transA), n.builder.getBoolAttr(transB),
                                   n.builder.getF32FloatAttr(n.getFloat("alpha", 1.0f)),
                                   n.builder.getF32FloatAttr(n.getFloat("beta", 1.0f)),
-                                  ActivationAttr()));
+                                  ActivationAttr(), FakeQuantAttr()));
   return success();
 }
 
@@ -207,7 +207,7 @@ LogicalResult onnx_import::convertMatMul(NodeImporter &n) {
   if (failed(shape))
     return failure();
   n.setOutput(0, n.create<MatMulOp>(n.tensorType(*shape, n.inputType(0).getElementType()), *a,
-                                    *b, ActivationAttr()));
+                                    *b, ActivationAttr(), FakeQuantAttr()));
   return success();
 }
 

@@ -26,11 +26,28 @@
 using namespace mlir;
 using namespace mlir::tinyc;
 
+std::vector<std::string> tinyc::getOptionalPasses() {
+  return {"tinyc-fuse-quantize-pairs", "tinyc-fuse-pad", "tinyc-fold-batchnorm",
+          "tinyc-fuse-ops"};
+}
+
 void tinyc::buildTensorPipeline(OpPassManager &pm, const PipelineOptions &options) {
   // Folds what import left foldable: dequantized weights become float
-  // constants, constant-bound clips become activations.
+  // constants, constant-bound clips become activations, transposes cancel.
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  // Fusion: the same arithmetic in fewer kernels. Quantize pairs and batch
+  // normalizations first, so that what they become can join an epilogue.
+  OpPassManager &func = pm.nest<func::FuncOp>();
+  if (options.isEnabled("tinyc-fuse-quantize-pairs"))
+    func.addPass(createTinycFuseQuantizePairs());
+  if (options.isEnabled("tinyc-fuse-pad"))
+    func.addPass(createTinycFusePad());
+  if (options.isEnabled("tinyc-fold-batchnorm"))
+    func.addPass(createTinycFoldBatchNorm());
+  if (options.isEnabled("tinyc-fuse-ops"))
+    func.addPass(createTinycFuseOps());
+  pm.addPass(createCanonicalizerPass());
   TinycPlanMemoryOptions plan;
   plan.alignment = options.bufferAlignment;
   pm.addNestedPass<func::FuncOp>(createTinycPlanMemory(plan));

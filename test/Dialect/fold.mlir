@@ -104,3 +104,17 @@ func.func @movement(%x: tensor<2x3xf32>) -> (tensor<6xf32>, tensor<2x2xf32>, ten
   %i = tinyc.transpose %x, [0, 1] : tensor<2x3xf32> -> tensor<2x3xf32>
   return %b, %t, %i : tensor<6xf32>, tensor<2x2xf32>, tensor<2x3xf32>
 }
+
+// -----
+
+// Transposes compose; a pair that cancels disappears.
+// CHECK-LABEL: func.func @transposes
+// CHECK: %[[T:.*]] = tinyc.transpose %arg0, [2, 0, 1] : tensor<2x3x4xf32> -> tensor<4x2x3xf32>
+// CHECK: return %arg0, %[[T]]
+func.func @transposes(%x: tensor<2x3x4xf32>) -> (tensor<2x3x4xf32>, tensor<4x2x3xf32>) {
+  %a = tinyc.transpose %x, [0, 2, 1] : tensor<2x3x4xf32> -> tensor<2x4x3xf32>
+  %b = tinyc.transpose %a, [0, 2, 1] : tensor<2x4x3xf32> -> tensor<2x3x4xf32>
+  %c = tinyc.transpose %x, [1, 0, 2] : tensor<2x3x4xf32> -> tensor<3x2x4xf32>
+  %d = tinyc.transpose %c, [2, 1, 0] : tensor<3x2x4xf32> -> tensor<4x2x3xf32>
+  return %b, %d : tensor<2x3x4xf32>, tensor<4x2x3xf32>
+}

@@ -44,7 +44,7 @@ cl::opt<std::string> targetName("target", cl::desc("Target to compile for"),
                                 cl::value_desc("name"), cl::init("x86-64"), cl::cat(category));
 cl::opt<std::string> emitKind(
     "emit", cl::desc("What to write: obj (default), asm, llvm (LLVM IR), mlir (tinyc IR after "
-                     "the tensor passes)"),
+                     "the tensor passes), mlir-import (tinyc IR as imported)"),
     cl::value_desc("kind"), cl::init("obj"), cl::cat(category));
 cl::opt<std::string> modelName("name",
                                cl::desc("C name of the model: <name>_run(), <NAME>_* macros "
@@ -68,6 +68,12 @@ cl::opt<std::string> sanitize("sanitize",
                               cl::desc("Instrument the generated code: address (x86-64 only; "
                                        "link with clang -fsanitize=address)"),
                               cl::value_desc("kind"), cl::cat(category));
+cl::list<std::string> disabledPasses(
+    "disable-pass",
+    cl::desc("Turn off an optional pass of the tensor pipeline (repeatable; see --list-passes)"),
+    cl::value_desc("name"), cl::cat(category));
+cl::opt<bool> listPasses("list-passes", cl::desc("List the optional passes and exit"),
+                         cl::cat(category));
 cl::opt<bool> layerMarkers("layer-markers",
                            cl::desc("Call tinyc_layer_begin(i)/tinyc_layer_end() around each "
                                     "layer, for per-layer profiling (the harness defines them)"),
@@ -158,7 +164,8 @@ int compile() {
     return fail("unknown target '" + targetName + "'; known targets: " +
                 llvm::join(getTargetNames(), ", "));
   std::optional<EmitKind> emit;
-  bool emitMLIR = emitKind == "mlir";
+  bool emitImport = emitKind == "mlir-import";
+  bool emitMLIR = emitKind == "mlir" || emitImport;
   if (emitKind == "obj")
     emit = EmitKind::Object;
   else if (emitKind == "asm")
@@ -166,7 +173,7 @@ int compile() {
   else if (emitKind == "llvm")
     emit = EmitKind::LLVMIR;
   else if (!emitMLIR)
-    return fail("unknown -emit kind '" + emitKind + "'; use obj, asm, llvm or mlir");
+    return fail("unknown -emit kind '" + emitKind + "'; use obj, asm, llvm, mlir or mlir-import");
   if (!llvm::StringRef("0123sz").contains(optLevel))
     return fail(llvm::Twine("unknown optimization level -O") + llvm::Twine(optLevel.getValue()));
   if (!sanitize.empty() && sanitize != "address")
@@ -222,7 +229,7 @@ int compile() {
     llvm::sys::path::append(path, name + ".h");
     header = std::string(path);
   }
-  if (header == "none")
+  if (header == "none" || emitImport)
     header.clear();
 
   DialectRegistry registry;
@@ -239,11 +246,31 @@ int compile() {
   OwningOpRef<ModuleOp> module = importOnnxModel(context, inputFile, importOptions);
   if (!module)
     return 1;
+  if (emitImport) {
+    PendingFile out;
+    if (!toStdout && failed(out.open(output)))
+      return 1;
+    std::optional<llvm::raw_fd_ostream> file;
+    if (!toStdout)
+      file.emplace(out.temp->FD, /*shouldClose=*/false);
+    module->print(toStdout ? llvm::outs() : *file);
+    if (toStdout)
+      return 0;
+    file->flush();
+    return succeeded(out.commit()) ? 0 : 1;
+  }
 
   PipelineOptions pipeline;
   pipeline.indexBitwidth = target->pointerBits;
   pipeline.bufferAlignment = std::min<unsigned>(16, target->arenaAlign);
   pipeline.layerMarkers = layerMarkers;
+  std::vector<std::string> optional = getOptionalPasses();
+  for (const std::string &pass : disabledPasses) {
+    if (!llvm::is_contained(optional, pass))
+      return fail("--disable-pass '" + pass + "' names no optional pass; they are: " +
+                  llvm::join(optional, ", "));
+    pipeline.disabledPasses.push_back(pass);
+  }
   PassManager tensorPasses(&context);
   buildTensorPipeline(tensorPasses, pipeline);
   if (failed(tensorPasses.run(*module)))
@@ -316,6 +343,11 @@ int main(int argc, char **argv) {
   if (listTargets) {
     for (const std::string &t : getTargetNames())
       llvm::outs() << t << "\t" << lookupTarget(t)->description << "\n";
+    return 0;
+  }
+  if (listPasses) {
+    for (const std::string &pass : getOptionalPasses())
+      llvm::outs() << pass << "\n";
     return 0;
   }
   if (listOps) {

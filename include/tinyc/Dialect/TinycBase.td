@@ -75,6 +75,32 @@ def Tinyc_ActivationAttr : AttrDef<Tinyc_Dialect, "Activation"> {
   }];
 }
 
+def Tinyc_FakeQuantAttr : AttrDef<Tinyc_Dialect, "FakeQuant"> {
+  let mnemonic = "fake_quant";
+  let summary = "ONNX QuantizeLinear followed by DequantizeLinear, per tensor";
+  let description = [{
+    `#tinyc.fake_quant<scale, zero_point, [qmin, qmax]>` maps x to
+    `(clamp(roundeven(x / scale) + zero_point, qmin, qmax) - zero_point) * scale`,
+    computed in float exactly as the two ONNX operators define it (NaN becomes
+    0). Fused into a producer's epilogue it removes two passes over memory.
+  }];
+  let parameters = (ins "::llvm::APFloat":$scale, "int64_t":$zeroPoint, "int64_t":$qmin,
+                        "int64_t":$qmax);
+  let hasCustomAssemblyFormat = 1;
+  let genVerifyDecl = 1;
+  let builders = [
+    AttrBuilder<(ins "float":$scale, "int64_t":$zeroPoint, "int64_t":$qmin, "int64_t":$qmax), [{
+      return $_get($_ctxt, ::llvm::APFloat(scale), zeroPoint, qmin, qmax);
+    }]>
+  ];
+  let skipDefaultBuilders = 1;
+  let extraClassDeclaration = [{
+    float getScaleValue() const { return getScale().convertToFloat(); }
+    /// Applies it to a host float (constant folding, tests).
+    float apply(float x) const;
+  }];
+}
+
 def Tinyc_PadMode : I32EnumAttr<"PadMode", "how Pad fills the border", [
       I32EnumAttrCase<"constant", 0>,
       I32EnumAttrCase<"edge", 1>,

@@ -124,10 +124,12 @@ class Tinyc_BinaryOp<string mnemonic, string what>
     : Tinyc_Op<mnemonic> {
   let summary = what # " with NumPy-style broadcasting";
   let description = [{
-    The optional `act` is an activation fused into the operator's epilogue.
+    The optional `act` and `quant` are an activation and a fake quantization
+    fused into the operator's epilogue, applied in that order.
   }];
   let arguments = (ins Tinyc_Tensor:$lhs, Tinyc_Tensor:$rhs,
-                       OptionalAttr<Tinyc_ActivationAttr>:$act);
+                       OptionalAttr<Tinyc_ActivationAttr>:$act,
+                       OptionalAttr<Tinyc_FakeQuantAttr>:$quant);
   let results = (outs Tinyc_Tensor:$result);
   let assemblyFormat = [{
     $lhs `,` $rhs attr-dict `:` functional-type(operands, $result)
@@ -152,6 +154,30 @@ def Tinyc_ActivationOp : Tinyc_Op<"activation"> {
   let results = (outs Tinyc_FloatTensor:$result);
   let assemblyFormat = "$input $act attr-dict `:` type($input) `->` type($result)";
   let hasFolder = 1;
+  let hasVerifier = 1;
+}
+
+def Tinyc_FakeQuantOp : Tinyc_Op<"fake_quant"> {
+  let summary = "a QuantizeLinear -> DequantizeLinear pair with one scale and zero point";
+  let arguments = (ins RankedTensorOf<[F32]>:$input, Tinyc_FakeQuantAttr:$quant);
+  let results = (outs RankedTensorOf<[F32]>:$result);
+  let assemblyFormat = "$input $quant attr-dict `:` type($input) `->` type($result)";
+  let hasFolder = 1;
+  let hasVerifier = 1;
+}
+
+def Tinyc_ScaleShiftOp : Tinyc_Op<"scale_shift"> {
+  let summary = "per-channel x * scale + shift over dimension 1";
+  let description = [{
+    What an inference BatchNormalization with constant statistics is, once
+    its parameters are folded: `scale` and `shift` are 1-d, one per channel.
+  }];
+  let arguments = (ins Tinyc_FloatTensor:$input, Tinyc_FloatTensor:$scale,
+                       Tinyc_FloatTensor:$shift, OptionalAttr<Tinyc_ActivationAttr>:$act);
+  let results = (outs Tinyc_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $scale `,` $shift attr-dict `:` functional-type(operands, $result)
+  }];
   let hasVerifier = 1;
 }
 
@@ -235,14 +261,16 @@ def Tinyc_ConvOp : Tinyc_Op<"conv", [AttrSizedOperandSegments]> {
     ```
     `pads` holds the padding before each spatial dimension, then after each.
     A `residual` operand (same shape as the result) is added after the bias
-    and before the activation `act`: the fused form of a residual Add.
+    and before the activation `act`: the fused form of a residual Add. A fused
+    fake quantization `quant` comes last.
   }];
   let arguments = (ins Tinyc_FloatTensor:$input, Tinyc_FloatTensor:$weight,
                        Optional<Tinyc_FloatTensor>:$bias,
                        Optional<Tinyc_FloatTensor>:$residual,
                        DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
                        DenseI64ArrayAttr:$pads, I64Attr:$group,
-                       OptionalAttr<Tinyc_ActivationAttr>:$act);
+                       OptionalAttr<Tinyc_ActivationAttr>:$act,
+                       OptionalAttr<Tinyc_FakeQuantAttr>:$quant);
   let results = (outs Tinyc_FloatTensor:$result);
   let assemblyFormat = [{
     $input `,` $weight (`bias` $bias^)? (`residual` $residual^)? attr-dict
@@ -278,7 +306,8 @@ def Tinyc_PoolOp : Tinyc_Op<"pool"> {
   let arguments = (ins Tinyc_Tensor:$input, Tinyc_PoolKindAttr:$kind,
                        DenseI64ArrayAttr:$kernel, DenseI64ArrayAttr:$strides,
                        DenseI64ArrayAttr:$dilations, DenseI64ArrayAttr:$pads,
-                       BoolAttr:$ceil_mode, BoolAttr:$count_include_pad);
+                       BoolAttr:$ceil_mode, BoolAttr:$count_include_pad,
+                       OptionalAttr<Tinyc_FakeQuantAttr>:$quant);
   let results = (outs Tinyc_Tensor:$result);
   let assemblyFormat = "$input $kind attr-dict `:` type($input) `->` type($result)";
   let hasVerifier = 1;
@@ -320,7 +349,8 @@ def Tinyc_GemmOp : Tinyc_Op<"gemm"> {
                        Optional<Tinyc_FloatTensor>:$c,
                        BoolAttr:$trans_a, BoolAttr:$trans_b,
                        F32Attr:$alpha, F32Attr:$beta,
-                       OptionalAttr<Tinyc_ActivationAttr>:$act);
+                       OptionalAttr<Tinyc_ActivationAttr>:$act,
+                       OptionalAttr<Tinyc_FakeQuantAttr>:$quant);
   let results = (outs Tinyc_FloatTensor:$result);
   let assemblyFormat = [{
     $a `,` $b (`,` $c^)? attr-dict `:` functional-type(operands, $result)
@@ -334,7 +364,8 @@ def Tinyc_GemmOp : Tinyc_Op<"gemm"> {
 def Tinyc_MatMulOp : Tinyc_Op<"matmul"> {
   let summary = "NumPy matmul: batched, with broadcast batch dimensions";
   let arguments = (ins Tinyc_FloatTensor:$lhs, Tinyc_FloatTensor:$rhs,
-                       OptionalAttr<Tinyc_ActivationAttr>:$act);
+                       OptionalAttr<Tinyc_ActivationAttr>:$act,
+                       OptionalAttr<Tinyc_FakeQuantAttr>:$quant);
   let results = (outs Tinyc_FloatTensor:$result);
   let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, $result)";
   let hasVerifier = 1;

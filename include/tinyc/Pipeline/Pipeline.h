@@ -6,9 +6,17 @@
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Pass/PassManager.h"
 
+#include <string>
+#include <vector>
+
 namespace mlir::tinyc {
 
 struct PipelineOptions {
+  /// Optional passes the user turned off (--disable-pass), by pass argument.
+  std::vector<std::string> disabledPasses;
+  bool isEnabled(llvm::StringRef pass) const {
+    return !llvm::is_contained(disabledPasses, pass);
+  }
   /// Byte alignment of each tensor in the arena.
   int64_t bufferAlignment = 16;
   /// Width of `index` in the generated code: the target's pointer width.
@@ -23,6 +31,9 @@ void buildTensorPipeline(OpPassManager &pm, const PipelineOptions &options);
 
 /// Planned tinyc in, LLVM dialect out (ready for translation to LLVM IR).
 void buildLoweringPipeline(OpPassManager &pm, const PipelineOptions &options);
+
+/// The passes of the tensor pipeline that may be turned off, in pipeline order.
+std::vector<std::string> getOptionalPasses();
 
 /// Registers both as named pipelines for tinyc-opt:
 /// `tinyc-tensor-pipeline` and `tinyc-lowering-pipeline`.

@@ -10,6 +10,60 @@
 
 include "mlir/Pass/PassBase.td"
 
+//===----------------------------------------------------------------------===//
+// Fusion: fewer kernels and fewer passes over memory, exactly the same math
+//===----------------------------------------------------------------------===//
+
+def TinycFuseQuantizePairs : Pass<"tinyc-fuse-quantize-pairs", "::mlir::func::FuncOp"> {
+  let summary = "Turns QuantizeLinear -> DequantizeLinear pairs into one fake quantization";
+  let description = [{
+    A `tinyc.quantize` whose result a `tinyc.dequantize` with the same
+    constant per-tensor scale and zero point reads becomes one
+    `tinyc.fake_quant` (the round trip computed in float exactly as ONNX
+    defines the two). tinyc-fuse-ops then moves it into the producer's
+    epilogue, so a QDQ model's activations no longer make two extra passes
+    over memory per layer.
+  }];
+}
+
+def TinycFusePad : Pass<"tinyc-fuse-pad", "::mlir::func::FuncOp"> {
+  let summary = "Folds zero Pad operators into the padding of the convolution they feed";
+  let description = [{
+    A constant-mode `tinyc.pad` with value 0 that pads only spatial
+    dimensions, read by a `tinyc.conv`, becomes part of the convolution's
+    `pads`: the padded copy is never made. Pads with another value or mode,
+    or on the batch or channel dimensions, are left alone.
+  }];
+}
+
+def TinycFoldBatchNorm : Pass<"tinyc-fold-batchnorm", "::mlir::func::FuncOp"> {
+  let summary = "Folds inference BatchNormalization into the weights before it";
+  let description = [{
+    With constant statistics, `y = (x - mean) / sqrt(var + eps) * scale + bias`
+    is a per-channel `x * s + t`. When `x` comes from a `tinyc.conv` (or a 2-d
+    `tinyc.gemm`/`tinyc.matmul`) with constant weights that nothing else
+    reads, `s` scales its weights and `t` joins its bias, and the
+    normalization disappears. Otherwise it becomes one `tinyc.scale_shift`.
+    Statistics known only at run time are left alone.
+  }];
+}
+
+def TinycFuseOps : Pass<"tinyc-fuse-ops", "::mlir::func::FuncOp"> {
+  let summary = "Moves activations, fake quantizations and residual adds into epilogues";
+  let description = [{
+    Rewrites, where the producer has no other reader:
+    * an activation (Relu, Clip, LeakyRelu, Sigmoid, Tanh, HardSigmoid,
+      HardSwish) into the `act` of the Conv, Gemm, MatMul, elementwise
+      arithmetic or scale_shift producing its input;
+    * a `tinyc.fake_quant` into the `quant` of its producer (also pooling);
+    * `add(conv(x), r)` into `conv(x) residual r` (the add's activation and
+      quantization come along);
+    * `add(matmul(a, b), c)` with 2-d operands and a constant bias row into
+      a `tinyc.gemm` with `C`.
+    Each saves a kernel and a pass over memory; the arithmetic is unchanged.
+  }];
+}
+
 def TinycPlanMemory : Pass<"tinyc-plan-memory", "::mlir::func::FuncOp"> {
   let summary = "Places every intermediate tensor in one arena of known size";
   let description = [{

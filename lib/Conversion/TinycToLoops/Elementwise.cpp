@@ -87,10 +87,11 @@ struct BinaryLowering : OpConversionPattern<OpTy> {
                                 ConversionPatternRewriter &rewriter) const override {
     Type elem = op.getType().getElementType();
     ActivationAttr act = op.getActAttr();
+    FakeQuantAttr quant = op.getQuantAttr();
     return lowerElementwise(
         op, {op.getLhs(), op.getRhs()}, {adaptor.getLhs(), adaptor.getRhs()}, rewriter,
         [&](OpBuilder &b, Location loc, ValueRange s, ValueRange) {
-          return applyActivation(b, loc, computeBinary(b, loc, kind, s[0], s[1], elem), act);
+          return applyEpilogue(b, loc, computeBinary(b, loc, kind, s[0], s[1], elem), act, quant);
         });
   }
 };
@@ -103,6 +104,35 @@ struct ActivationLowering : OpConversionPattern<ActivationOp> {
                             [&](OpBuilder &b, Location loc, ValueRange s, ValueRange) {
                               return applyActivation(b, loc, s[0], op.getAct());
                             });
+  }
+};
+
+struct FakeQuantLowering : OpConversionPattern<FakeQuantOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(FakeQuantOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    return lowerElementwise(op, op.getInput(), adaptor.getInput(), rewriter,
+                            [&](OpBuilder &b, Location loc, ValueRange s, ValueRange) {
+                              return applyFakeQuant(b, loc, s[0], op.getQuant());
+                            });
+  }
+};
+
+/// x * scale[c] + shift[c], then the fused activation.
+struct ScaleShiftLowering : OpConversionPattern<ScaleShiftOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(ScaleShiftOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto fm = contractFlags(rewriter);
+    return lowerElementwise(
+        op, op.getInput(), adaptor.getInput(), rewriter,
+        [&](OpBuilder &b, Location loc, ValueRange s, ValueRange ivs) {
+          Value scale = b.create<memref::LoadOp>(loc, adaptor.getScale(), ivs[1]);
+          Value shift = b.create<memref::LoadOp>(loc, adaptor.getShift(), ivs[1]);
+          Value y = b.create<arith::AddFOp>(loc, b.create<arith::MulFOp>(loc, s[0], scale, fm),
+                                            shift, fm);
+          return applyActivation(b, loc, y, op.getActAttr());
+        });
   }
 };
 
@@ -263,6 +293,6 @@ void lowering::populateElementwiseLowering(RewritePatternSet &patterns,
                                            const TypeConverter &converter) {
   patterns.add<BinaryLowering<AddOp, BinaryKind::add>, BinaryLowering<SubOp, BinaryKind::sub>,
                BinaryLowering<MulOp, BinaryKind::mul>, BinaryLowering<DivOp, BinaryKind::div>,
-               ActivationLowering, ClipLowering, CastLowering, QuantizeLowering,
+               ActivationLowering, FakeQuantLowering, ScaleShiftLowering, ClipLowering, CastLowering, QuantizeLowering,
                DequantizeLowering, BatchNormLowering>(converter, patterns.getContext());
 }

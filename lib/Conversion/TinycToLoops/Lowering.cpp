@@ -161,6 +161,23 @@ Value lowering::applyActivation(OpBuilder &b, Location loc, Value x, ActivationA
   llvm_unreachable("unknown activation");
 }
 
+Value lowering::applyFakeQuant(OpBuilder &b, Location loc, Value x, FakeQuantAttr quant) {
+  if (!quant)
+    return x;
+  Type type = x.getType();
+  Value scale = floatConstant(b, loc, type, quant.getScaleValue());
+  Value zeroPoint = floatConstant(b, loc, type, static_cast<double>(quant.getZeroPoint()));
+  // As ONNX defines QuantizeLinear: divide, round half to even, add the zero
+  // point, saturate (NaN becomes the zero point); then DequantizeLinear.
+  Value q = b.create<arith::AddFOp>(
+      loc, callRuntime(b, loc, kRoundEvenF, b.create<arith::DivFOp>(loc, x, scale)), zeroPoint);
+  Value isNan = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UNO, q, q);
+  q = b.create<arith::SelectOp>(loc, isNan, zeroPoint, q);
+  q = clampFloat(b, loc, q, static_cast<double>(quant.getQmin()),
+                 static_cast<double>(quant.getQmax()), 0.0);
+  return b.create<arith::MulFOp>(loc, b.create<arith::SubFOp>(loc, q, zeroPoint), scale);
+}
+
 Value lowering::clampFloat(OpBuilder &b, Location loc, Value x, double lo, double hi,
                            double nanValue) {
   Type type = x.getType();

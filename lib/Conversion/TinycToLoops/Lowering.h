@@ -74,6 +74,16 @@ void storeElement(OpBuilder &b, Location loc, Value value, Value buffer, ValueRa
 /// Applies an activation function to a float scalar.
 Value applyActivation(OpBuilder &b, Location loc, Value x, ActivationAttr act);
 
+/// Applies a fake quantization (QuantizeLinear then DequantizeLinear).
+Value applyFakeQuant(OpBuilder &b, Location loc, Value x, FakeQuantAttr quant);
+
+/// A fused epilogue: the activation, then the fake quantization (either may
+/// be null).
+inline Value applyEpilogue(OpBuilder &b, Location loc, Value x, ActivationAttr act,
+                           FakeQuantAttr quant) {
+  return applyFakeQuant(b, loc, applyActivation(b, loc, x, act), quant);
+}
+
 /// Calls a float -> float runtime function, declared by the pass beforehand.
 Value callRuntime(OpBuilder &b, Location loc, llvm::StringRef name, Value x);
 

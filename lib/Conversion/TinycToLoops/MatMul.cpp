@@ -25,6 +25,7 @@ struct GemmLowering : OpConversionPattern<GemmOp> {
     Value c = adaptor.getC();
     auto cShape = c ? op.getC().getType().getShape() : llvm::ArrayRef<int64_t>();
     ActivationAttr act = op.getActAttr();
+    FakeQuantAttr quant = op.getQuantAttr();
     auto fm = contractFlags(rewriter);
 
     buildLoops(rewriter, op.getLoc(), op.getType().getShape(),
@@ -51,7 +52,7 @@ struct GemmLowering : OpConversionPattern<GemmOp> {
                      cv = b.create<arith::MulFOp>(loc, floatConstant(b, loc, elem, beta), cv);
                    acc = b.create<arith::AddFOp>(loc, acc, cv);
                  }
-                 b.create<memref::StoreOp>(loc, applyActivation(b, loc, acc, act), *out, ij);
+                 b.create<memref::StoreOp>(loc, applyEpilogue(b, loc, acc, act, quant), *out, ij);
                });
     rewriter.replaceOp(op, *out);
     return success();
@@ -75,6 +76,7 @@ struct MatMulLowering : OpConversionPattern<MatMulOp> {
     size_t outRank = op.getType().getRank();
     size_t batchRank = outRank - (lhsVector ? 0 : 1) - (rhsVector ? 0 : 1);
     ActivationAttr act = op.getActAttr();
+    FakeQuantAttr quant = op.getQuantAttr();
     auto fm = contractFlags(rewriter);
 
     buildLoops(
@@ -104,7 +106,7 @@ struct MatMulLowering : OpConversionPattern<MatMulOp> {
                 Value product = rb.create<arith::MulFOp>(l, x, y, fm);
                 return {rb.create<arith::AddFOp>(l, sum[0], product, fm)};
               })[0];
-          b.create<memref::StoreOp>(loc, applyActivation(b, loc, acc, act), *out, ivs);
+          b.create<memref::StoreOp>(loc, applyEpilogue(b, loc, acc, act, quant), *out, ivs);
         });
     rewriter.replaceOp(op, *out);
     return success();

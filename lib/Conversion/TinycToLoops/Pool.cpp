@@ -91,6 +91,8 @@ struct PoolLowering : OpConversionPattern<PoolOp> {
         Value n = b.create<arith::IndexCastOp>(loc, b.getI64Type(), count);
         result = b.create<arith::DivFOp>(loc, result, b.create<arith::SIToFPOp>(loc, elem, n));
       }
+      if (FakeQuantAttr quant = op.getQuantAttr())
+        result = applyFakeQuant(b, loc, result, quant);
       b.create<memref::StoreOp>(loc, result, *out, ivs);
     });
     rewriter.replaceOp(op, *out);

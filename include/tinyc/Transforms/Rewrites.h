@@ -1,0 +1,38 @@
+//===- Rewrites.h - helpers shared by tinyc's rewriting passes --*- C++ -*-===//
+
+#ifndef TINYC_TRANSFORMS_REWRITES_H
+#define TINYC_TRANSFORMS_REWRITES_H
+
+#include "tinyc/Dialect/TinycDialect.h"
+
+#include "mlir/IR/PatternMatch.h"
+
+#include <vector>
+
+namespace mlir::tinyc {
+
+/// The attribute listing what the passes did to an operator, for --report:
+/// an array of strings such as "fold-batchnorm" or "factorize-conv rank 1".
+inline constexpr llvm::StringLiteral kAppliedAttr = "tinyc.applied";
+
+/// Records on `op` that `what` was applied, after what `from` (the operators
+/// it replaces) had recorded.
+void recordApplied(Operation *op, llvm::StringRef what, llvm::ArrayRef<Operation *> from = {});
+
+/// A float32 constant's values, or nothing if `v` is not one.
+std::optional<std::vector<float>> readConstantFloats(Value v);
+
+/// A float32 constant of `shape`.
+Value makeConstantFloats(OpBuilder &b, Location loc, llvm::ArrayRef<int64_t> shape,
+                         llvm::ArrayRef<float> values);
+
+/// Whether `v` is produced by an op of type OpTy that nothing else uses.
+template <typename OpTy>
+OpTy getSoleProducer(Value v) {
+  auto op = v.getDefiningOp<OpTy>();
+  return op && op->hasOneUse() ? op : OpTy();
+}
+
+} // namespace mlir::tinyc
+
+#endif // TINYC_TRANSFORMS_REWRITES_H
