@@ -11,7 +11,8 @@
  *             counting and the marker code of one instruction (it is the same at both ends).
  * out:        file for the report (default: QEMU's log, which -d plugin sends to stderr).
  *
- * The report has lines "insns_total: N", "regions: N" and "region[i]: N" (first 64).
+ * The report has lines "insns_total: N", "regions: N", "region_total: N" and "region[i]: N"
+ * for every region (a per-layer profile has hundreds).
  * Counting is exact because an inline add is generated for every instruction; the count is
  * deterministic for code without asynchronous interrupts. Build:
  *   cc -O2 -shared -fPIC -o libinsncount.so insncount.c
@@ -26,8 +27,6 @@
 
 QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
 
-#define MAX_REPORTED_REGIONS 64
-
 /* The plugin state. QEMU calls into a plugin from its vCPU threads; the boards used here
  * have one vCPU, so plain variables suffice and the inline add needs no atomics. */
 static uint64_t insn_count;
@@ -35,7 +34,8 @@ static uint64_t begin_addr, end_addr;
 static int have_markers;
 static uint64_t region_start;
 static int region_open;
-static uint64_t regions[MAX_REPORTED_REGIONS];
+static uint64_t *regions; /* the first `regions_kept` regions: all unless memory ran out */
+static unsigned long regions_kept, regions_capacity;
 static uint64_t region_total;
 static unsigned long region_count;
 static char *out_path;
@@ -56,8 +56,18 @@ static void on_end(unsigned int vcpu_index, void *userdata)
     if (!region_open)
         return; /* an end without a begin: nothing to measure */
     n = insn_count - region_start;
-    if (region_count < MAX_REPORTED_REGIONS)
-        regions[region_count] = n;
+    if (regions_kept == region_count) { /* none lost yet, so the kept ones stay the first */
+        if (regions_kept == regions_capacity) {
+            unsigned long capacity = regions_capacity ? 2 * regions_capacity : 64;
+            uint64_t *grown = realloc(regions, capacity * sizeof *regions);
+            if (grown) {
+                regions = grown;
+                regions_capacity = capacity;
+            }
+        }
+        if (regions_kept < regions_capacity)
+            regions[regions_kept++] = n;
+    }
     region_count++;
     region_total += n;
     region_open = 0;
@@ -80,30 +90,35 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 
 static void write_report(qemu_plugin_id_t id, void *userdata)
 {
-    char report[64 * (MAX_REPORTED_REGIONS + 3)];
-    size_t at = 0;
+    size_t size = 64 * ((size_t)regions_kept + 3), at = 0; /* 64 characters hold any line */
+    char *report = malloc(size);
     unsigned long i;
     (void)id;
     (void)userdata;
-    at += (size_t)snprintf(report + at, sizeof report - at, "insns_total: %" PRIu64 "\n", insn_count);
+    if (!report) {
+        fprintf(stderr, "insncount: no memory for the report\n");
+        return;
+    }
+    at += (size_t)snprintf(report + at, size - at, "insns_total: %" PRIu64 "\n", insn_count);
     if (have_markers) {
-        at += (size_t)snprintf(report + at, sizeof report - at, "regions: %lu\nregion_total: %" PRIu64 "\n",
+        at += (size_t)snprintf(report + at, size - at, "regions: %lu\nregion_total: %" PRIu64 "\n",
                                region_count, region_total);
-        for (i = 0; i < region_count && i < MAX_REPORTED_REGIONS; i++)
-            at += (size_t)snprintf(report + at, sizeof report - at, "region[%lu]: %" PRIu64 "\n", i,
+        for (i = 0; i < regions_kept; i++)
+            at += (size_t)snprintf(report + at, size - at, "region[%lu]: %" PRIu64 "\n", i,
                                    regions[i]);
     }
     if (out_path) {
         FILE *f = fopen(out_path, "w");
-        if (!f) {
+        if (f) {
+            fputs(report, f);
+            fclose(f);
+        } else {
             fprintf(stderr, "insncount: cannot write %s\n", out_path);
-            return;
         }
-        fputs(report, f);
-        fclose(f);
     } else {
         qemu_plugin_outs(report);
     }
+    free(report);
 }
 
 static int parse_address(const char *text, uint64_t *value)

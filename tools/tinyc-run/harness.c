@@ -13,6 +13,12 @@
  * Only the first call lies between tinyc_region_begin() and tinyc_region_end(), the markers
  * at which the insncount QEMU plugin starts and stops counting.
  *
+ * A model compiled with --layer-markers calls tinyc_layer_begin(i) and tinyc_layer_end()
+ * around each layer; the harness defines both for every model (one compiled without the
+ * markers never calls them). Before anything else it calls one empty pair, so that a
+ * plugin counting between the layer markers first records what the markers themselves
+ * cost, which tinyc-run subtracts from every layer.
+ *
  * Buffers: with TINYC_HARNESS_MALLOC (native targets) every input, output and arena is a
  * heap block of exactly its size, so AddressSanitizer sees any access past its end; inputs
  * are copied into such blocks. Otherwise (MCU boards, no useful heap for megabytes) they
@@ -83,6 +89,21 @@ __attribute__((noinline, used)) void tinyc_region_end(void)
 {
     tinyc_region_state = 2u;
 }
+
+/* The same holds for the layer markers, whose bodies also differ from the region markers'. */
+volatile int32_t tinyc_layer_current;
+__attribute__((noinline, used)) void tinyc_layer_begin(int32_t layer)
+{
+    tinyc_layer_current = layer;
+}
+__attribute__((noinline, used)) void tinyc_layer_end(void)
+{
+    tinyc_layer_current = INT32_MIN;
+}
+
+/* The argument of the calibrating pair: volatile, so that the compiler cannot specialise
+ * tinyc_layer_begin for a constant argument and call a clone the plugin does not watch. */
+static volatile int32_t calibration_layer = -1;
 
 /* ---- buffers ---- */
 
@@ -188,6 +209,10 @@ int main(void)
 {
     unsigned i;
     int rc1, rc2;
+
+    /* the empty pair that measures the layer markers' own instructions */
+    tinyc_layer_begin(calibration_layer);
+    tinyc_layer_end();
 
     if (tinyc_data_num_inputs != NUM_INPUTS) {
         printf("tinyc-harness: data.c has %u inputs, the model %u\n", tinyc_data_num_inputs, (unsigned)NUM_INPUTS);
