@@ -34,3 +34,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update
   $SUDO apt-get install -y --no-install-recommends "${missing[@]}"
 fi
+
+# ONNX Runtime for Node.js: the independent reference that tools/ort-reference
+# runs for models the tests generate. Its postinstall download cannot work
+# offline and is not needed: the package ships the CPU library.
+root=$(cd "$(dirname "$0")/.." && pwd)
+ort_dir=${TINYC_ORT_DIR:-$root/build/ort}
+if [ ! -d "$ort_dir/node_modules/onnxruntime-node" ]; then
+  mkdir -p "$ort_dir"
+  npm install --ignore-scripts --no-audit --no-fund --prefix "$ort_dir" onnxruntime-node@1.30.0
+fi

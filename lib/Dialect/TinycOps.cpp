@@ -347,3 +347,86 @@ LogicalResult MatMulOp::verify() {
 int64_t MatMulOp::getMacCount() {
   return getType().getNumElements() * shapeOf(getLhs()).back();
 }
+
+//===----------------------------------------------------------------------===//
+// Compressed forms
+//===----------------------------------------------------------------------===//
+
+/// Checks the CSR arrays: `rows` rows, consistent lengths.
+static LogicalResult verifySparseRows(Operation *op, Value values, Value offsets, Value rowStarts,
+                                      int64_t rows) {
+  auto v = cast<RankedTensorType>(values.getType()), o = cast<RankedTensorType>(offsets.getType()),
+       r = cast<RankedTensorType>(rowStarts.getType());
+  if (v.getRank() != 1 || o.getRank() != 1 || r.getRank() != 1)
+    return op->emitOpError() << "values, offsets and row starts must be 1-d";
+  if (v.getNumElements() != o.getNumElements())
+    return op->emitOpError() << v.getNumElements() << " values but " << o.getNumElements()
+                             << " offsets";
+  if (r.getNumElements() != rows + 1)
+    return op->emitOpError() << "expected " << rows + 1 << " row starts for " << rows
+                             << " rows, got " << r.getNumElements();
+  return success();
+}
+
+LogicalResult SparseConvOp::verify() {
+  if (failed(verifyAllStatic(*this)) ||
+      failed(verifySameElementType(*this, {getInput(), getValues()})))
+    return failure();
+  auto in = shapeOf(getInput());
+  size_t spatial = getKernel().size();
+  if (in.size() != spatial + 2)
+    return emitOpError() << "input of rank " << in.size() << " does not fit a "
+                         << spatial << "-d kernel";
+  int64_t group = getGroup();
+  if (group < 1 || in[1] % group != 0)
+    return emitOpError() << "group " << group << " must divide the " << in[1]
+                         << " input channels";
+  int64_t m = shapeOf(getResult())[1];
+  if (m % group != 0)
+    return emitOpError() << "group " << group << " must divide the " << m << " output channels";
+  Shape weight{m, in[1] / group};
+  weight.append(getKernel().begin(), getKernel().end());
+  llvm::SmallVector<int64_t> noPads(2 * spatial, 0);
+  if (failed(verifyResultShape(*this, inferConvShape(in, weight, getStrides(), getDilations(),
+                                                     noPads, group,
+                                                     [&] { return emitOpError(); }))))
+    return failure();
+  if (Value bias = getBias())
+    if (shapeOf(bias) != llvm::ArrayRef<int64_t>{m})
+      return emitOpError() << "bias of shape " << formatShape(shapeOf(bias)) << " does not match "
+                           << m << " output channels";
+  if (Value residual = getResidual())
+    if (residual.getType() != getType())
+      return emitOpError() << "residual of type " << residual.getType()
+                           << " differs from the result type " << getType();
+  return verifySparseRows(*this, getValues(), getOffsets(), getRowStarts(), m);
+}
+
+int64_t SparseConvOp::getMacCount() {
+  auto out = shapeOf(getResult());
+  // Each output position takes every channel's nonzero weights once.
+  return getNumElements(out) / out[1] * getValues().getType().getNumElements();
+}
+
+LogicalResult SparseGemmOp::verify() {
+  if (failed(verifyAllStatic(*this)) || failed(verifySameElementType(*this, {getA(), getValues()})))
+    return failure();
+  auto a = shapeOf(getA()), out = shapeOf(getResult());
+  if (a.size() != 2 || out.size() != 2 || a[0] != out[0])
+    return emitOpError() << "expected A of shape Mx K and a result of shape M x N, got "
+                         << formatShape(a) << " and " << formatShape(out);
+  if (Value c = getC()) {
+    FailureOr<Shape> broadcast =
+        broadcastShapes(shapeOf(c), out, [&] { return emitOpError() << "C: "; });
+    if (failed(broadcast))
+      return failure();
+    if (llvm::ArrayRef<int64_t>(*broadcast) != out)
+      return emitOpError() << "C of shape " << formatShape(shapeOf(c))
+                           << " does not broadcast to the result " << formatShape(out);
+  }
+  return verifySparseRows(*this, getValues(), getOffsets(), getRowStarts(), out[1]);
+}
+
+int64_t SparseGemmOp::getMacCount() {
+  return shapeOf(getA())[0] * getValues().getType().getNumElements();
+}

@@ -305,7 +305,7 @@ FailureOr<RankedTensorType> GraphImporter::inputType(const onnx::ValueInfoProto 
         return failure();
       }
       shape.push_back(given->second[i]);
-    } else if (dim.has_dim_value() && dim.dim_value() > 0) {
+    } else if (dim.has_dim_value() && dim.dim_value() >= 0) {
       shape.push_back(dim.dim_value());
     } else if (i == 0) {
       shape.push_back(1); // A symbolic batch dimension means one sample.

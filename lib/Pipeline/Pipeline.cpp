@@ -28,7 +28,7 @@ using namespace mlir::tinyc;
 
 std::vector<std::string> tinyc::getOptionalPasses() {
   return {"tinyc-fuse-quantize-pairs", "tinyc-fuse-pad", "tinyc-fold-batchnorm",
-          "tinyc-fuse-ops"};
+          "tinyc-fuse-ops", "tinyc-factorize-conv"};
 }
 
 void tinyc::buildTensorPipeline(OpPassManager &pm, const PipelineOptions &options) {
@@ -47,6 +47,12 @@ void tinyc::buildTensorPipeline(OpPassManager &pm, const PipelineOptions &option
     func.addPass(createTinycFoldBatchNorm());
   if (options.isEnabled("tinyc-fuse-ops"))
     func.addPass(createTinycFuseOps());
+  // Compression, on the fused operators (whose epilogues move along).
+  if (options.isEnabled("tinyc-factorize-conv")) {
+    TinycFactorizeConvOptions factorize;
+    factorize.tolerance = options.factorizeTolerance;
+    func.addPass(createTinycFactorizeConv(factorize));
+  }
   pm.addPass(createCanonicalizerPass());
   TinycPlanMemoryOptions plan;
   plan.alignment = options.bufferAlignment;

@@ -72,6 +72,11 @@ cl::list<std::string> disabledPasses(
     "disable-pass",
     cl::desc("Turn off an optional pass of the tensor pipeline (repeatable; see --list-passes)"),
     cl::value_desc("name"), cl::cat(category));
+cl::opt<double> factorizeTolerance(
+    "factorize-tolerance",
+    cl::desc("Let tinyc-factorize-conv approximate KxK convolutions by lower rank, within "
+             "this relative weight error (default 0: exact factorizations only)"),
+    cl::value_desc("eps"), cl::init(0.0), cl::cat(category));
 cl::opt<bool> listPasses("list-passes", cl::desc("List the optional passes and exit"),
                          cl::cat(category));
 cl::opt<bool> layerMarkers("layer-markers",
@@ -94,6 +99,9 @@ void printDiagnostic(Diagnostic &diag) {
     break;
   case DiagnosticSeverity::Warning:
     llvm::WithColor(os, llvm::HighlightColor::Warning).get() << "warning";
+    break;
+  case DiagnosticSeverity::Remark:
+    llvm::WithColor(os, llvm::HighlightColor::Remark).get() << "remark";
     break;
   default:
     llvm::WithColor(os, llvm::HighlightColor::Note).get() << "note";
@@ -264,6 +272,10 @@ int compile() {
   pipeline.indexBitwidth = target->pointerBits;
   pipeline.bufferAlignment = std::min<unsigned>(16, target->arenaAlign);
   pipeline.layerMarkers = layerMarkers;
+  if (!(factorizeTolerance >= 0.0 && factorizeTolerance < 1.0))
+    return fail("--factorize-tolerance=" + std::to_string(factorizeTolerance.getValue()) +
+                " is not in [0, 1)");
+  pipeline.factorizeTolerance = factorizeTolerance;
   std::vector<std::string> optional = getOptionalPasses();
   for (const std::string &pass : disabledPasses) {
     if (!llvm::is_contained(optional, pass))

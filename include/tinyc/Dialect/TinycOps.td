@@ -375,3 +375,64 @@ def Tinyc_MatMulOp : Tinyc_Op<"matmul"> {
 }
 
 #endif // TINYC_OPS_TD
+
+//===----------------------------------------------------------------------===//
+// Compressed forms made by the compression passes
+//===----------------------------------------------------------------------===//
+
+def Tinyc_SparseConvOp : Tinyc_Op<"sparse_conv", [AttrSizedOperandSegments]> {
+  let summary = "a convolution storing and multiplying only its nonzero weights";
+  let description = [{
+    Made by tinyc-sparsify-weights. The weights of output channel `m` are
+    `values[row_starts[m] .. row_starts[m+1])`; each comes with the offset of
+    its input element from the window's first element in the flattened input
+    of the channel group (`c * H * W + kh * dilation_h * W + kw * dilation_w`).
+    The input is already padded (the convolution itself pads nothing), so
+    every offset is in bounds. `kernel` is the dense kernel's spatial extent,
+    from which the result shape follows as for `tinyc.conv`. With `unroll`,
+    each channel's taps become straight-line code with constant offsets and
+    weights instead of a loop over the arrays.
+  }];
+  let arguments = (ins Tinyc_FloatTensor:$input, Tinyc_FloatTensor:$values,
+                       RankedTensorOf<[I16, I32]>:$offsets, RankedTensorOf<[I32]>:$row_starts,
+                       Optional<Tinyc_FloatTensor>:$bias,
+                       Optional<Tinyc_FloatTensor>:$residual,
+                       DenseI64ArrayAttr:$kernel, DenseI64ArrayAttr:$strides,
+                       DenseI64ArrayAttr:$dilations, I64Attr:$group, BoolAttr:$unroll,
+                       OptionalAttr<Tinyc_ActivationAttr>:$act,
+                       OptionalAttr<Tinyc_FakeQuantAttr>:$quant);
+  let results = (outs Tinyc_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $values `,` $offsets `,` $row_starts (`bias` $bias^)? (`residual` $residual^)?
+    attr-dict `:` functional-type(operands, $result)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// Multiply-accumulates of one inference: the nonzero weights only.
+    int64_t getMacCount();
+  }];
+}
+
+def Tinyc_SparseGemmOp : Tinyc_Op<"sparse_gemm"> {
+  let summary = "alpha * A * B + beta * C storing only B's nonzero weights";
+  let description = [{
+    Made by tinyc-sparsify-weights from a Gemm (or 2-d MatMul) with constant
+    B. Output column `j` sums `A[i, offsets[t]] * values[t]` over
+    `t` in `[row_starts[j], row_starts[j+1])`; `alpha` is folded into the
+    values. `c` (optional) is a bias broadcast to the result.
+  }];
+  let arguments = (ins Tinyc_FloatTensor:$a, Tinyc_FloatTensor:$values,
+                       RankedTensorOf<[I16, I32]>:$offsets, RankedTensorOf<[I32]>:$row_starts,
+                       Optional<Tinyc_FloatTensor>:$c, BoolAttr:$unroll,
+                       OptionalAttr<Tinyc_ActivationAttr>:$act,
+                       OptionalAttr<Tinyc_FakeQuantAttr>:$quant);
+  let results = (outs Tinyc_FloatTensor:$result);
+  let assemblyFormat = [{
+    $a `,` $values `,` $offsets `,` $row_starts (`,` $c^)? attr-dict `:`
+    functional-type(operands, $result)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    int64_t getMacCount();
+  }];
+}

@@ -21,6 +21,9 @@ struct PipelineOptions {
   int64_t bufferAlignment = 16;
   /// Width of `index` in the generated code: the target's pointer width.
   unsigned indexBitwidth = 64;
+  /// Largest relative weight error tinyc-factorize-conv may introduce (0:
+  /// exact factorizations only).
+  double factorizeTolerance = 0.0;
   /// Bracket each layer with calls to profiling markers (tinyc-mark-layers).
   bool layerMarkers = false;
 };

@@ -64,6 +64,34 @@ def TinycFuseOps : Pass<"tinyc-fuse-ops", "::mlir::func::FuncOp"> {
   }];
 }
 
+//===----------------------------------------------------------------------===//
+// Compression: less work for the same (or, when asked, nearly the same) result
+//===----------------------------------------------------------------------===//
+
+def TinycFactorizeConv : Pass<"tinyc-factorize-conv", "::mlir::func::FuncOp"> {
+  let summary = "Splits KxK convolutions with low-rank filters into Kx1 and 1xK ones";
+  let description = [{
+    For a 2-d convolution with constant KxK weights (K >= 3), the weights of
+    each group, arranged as a matrix with rows (input channel, tap along one
+    axis) and columns (output channel, tap along the other), factor by SVD
+    into R rank-one terms (Jaderberg et al., the Inception form). When the
+    rank R makes it cheaper, the convolution becomes a Kx1 convolution into
+    R channels per group followed by a 1xK convolution (or the other way
+    round, whichever costs fewer multiply-accumulates); the second carries the
+    bias, residual and epilogue. Padding, strides and dilations split by axis.
+
+    By default only exact factorizations are taken: the relative Frobenius
+    error of the weights must stay at float rounding (1e-6). With `tolerance`
+    the smallest rank whose relative weight error is at most the tolerance is
+    taken, and each factorized layer is reported (rank, error, MACs before
+    and after) as a remark.
+  }];
+  let options = [
+    Option<"tolerance", "tolerance", "double", /*default=*/"0.0",
+           "Largest relative weight error of a low-rank approximation (0: exact only)">,
+  ];
+}
+
 def TinycPlanMemory : Pass<"tinyc-plan-memory", "::mlir::func::FuncOp"> {
   let summary = "Places every intermediate tensor in one arena of known size";
   let description = [{

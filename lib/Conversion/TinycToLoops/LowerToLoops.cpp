@@ -37,6 +37,8 @@ struct ReturnLowering : OpConversionPattern<func::ReturnOp> {
     unsigned firstOutput = func.getNumArguments() - 1 - numOutputs;
     for (auto [k, value] : llvm::enumerate(adaptor.getOperands())) {
       Value output = func.getArgument(firstOutput + k);
+      if (cast<MemRefType>(output.getType()).getNumElements() == 0)
+        continue; // Nothing to copy.
       if (viewBase(value) != output)
         rewriter.create<memref::CopyOp>(op.getLoc(), value, output);
     }
@@ -85,6 +87,7 @@ struct LowerToLoopsPass : tinyc::impl::TinycLowerToLoopsBase<LowerToLoopsPass> {
     populateMatMulLowering(patterns, converter);
     populateReduceLowering(patterns, converter);
     populateSoftmaxLowering(patterns, converter);
+    populateSparseLowering(patterns, converter);
     patterns.add<ReturnLowering>(converter, &getContext());
     ConversionTarget target(getContext());
     target.addLegalDialect<arith::ArithDialect, math::MathDialect, memref::MemRefDialect,
@@ -150,9 +153,9 @@ struct LowerToLoopsPass : tinyc::impl::TinycLowerToLoopsBase<LowerToLoopsPass> {
     unsigned numInputs = func.getNumArguments();
     llvm::SmallVector<Type> types;
     for (Type t : func.getArgumentTypes())
-      types.push_back(bufferType(cast<RankedTensorType>(t)));
+      types.push_back(boundaryType(cast<RankedTensorType>(t)));
     for (Type t : func.getResultTypes())
-      types.push_back(bufferType(cast<RankedTensorType>(t)));
+      types.push_back(boundaryType(cast<RankedTensorType>(t)));
     types.push_back(MemRefType::get({std::max<int64_t>(arenaBytes, 1)},
                                     IntegerType::get(&getContext(), 8)));
 
@@ -161,8 +164,11 @@ struct LowerToLoopsPass : tinyc::impl::TinycLowerToLoopsBase<LowerToLoopsPass> {
       entry.addArgument(t, func.getLoc());
     for (unsigned i = 0; i < numInputs; ++i) {
       BlockArgument old = entry.getArgument(i);
-      auto cast = builder.create<UnrealizedConversionCastOp>(
-          func.getLoc(), old.getType(), entry.getArgument(numInputs + i));
+      Value arg = entry.getArgument(numInputs + i);
+      MemRefType buffer = bufferType(cast<RankedTensorType>(old.getType()));
+      if (arg.getType() != buffer)
+        arg = reinterpretAs(builder, func.getLoc(), arg, buffer);
+      auto cast = builder.create<UnrealizedConversionCastOp>(func.getLoc(), old.getType(), arg);
       old.replaceAllUsesWith(cast.getResult(0));
     }
     entry.eraseArguments(0, numInputs);

@@ -20,6 +20,12 @@ MemRefType lowering::bufferType(RankedTensorType type) {
   return MemRefType::get(type.getShape(), storageType(type.getElementType()));
 }
 
+MemRefType lowering::boundaryType(RankedTensorType type) {
+  if (type.getNumElements() != 0)
+    return bufferType(type);
+  return MemRefType::get({0}, storageType(type.getElementType()));
+}
+
 BufferTypeConverter::BufferTypeConverter() {
   addConversion([](Type type) { return type; });
   addConversion([](RankedTensorType type) -> Type { return bufferType(type); });

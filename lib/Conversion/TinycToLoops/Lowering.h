@@ -33,6 +33,10 @@ inline constexpr llvm::StringLiteral kRoundEvenF = "tinyc_roundevenf";
 /// operations (memrefs use signless integers), and booleans take a byte.
 Type storageType(Type elementType);
 MemRefType bufferType(RankedTensorType type);
+/// The type of an input or output at @main's boundary: bufferType, except
+/// that an empty tensor is rank 1 (the bare-pointer calling convention takes
+/// no empty memref of higher rank).
+MemRefType boundaryType(RankedTensorType type);
 
 /// The same bytes as `source`, viewed as the contiguous `type`.
 Value reinterpretAs(OpBuilder &b, Location loc, Value source, MemRefType type);
@@ -120,6 +124,7 @@ void populateConvLowering(RewritePatternSet &patterns, const TypeConverter &conv
 void populatePoolLowering(RewritePatternSet &patterns, const TypeConverter &converter);
 void populateMatMulLowering(RewritePatternSet &patterns, const TypeConverter &converter);
 void populateReduceLowering(RewritePatternSet &patterns, const TypeConverter &converter);
+void populateSparseLowering(RewritePatternSet &patterns, const TypeConverter &converter);
 void populateSoftmaxLowering(RewritePatternSet &patterns, const TypeConverter &converter);
 
 } // namespace mlir::tinyc::lowering
