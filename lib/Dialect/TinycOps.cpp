@@ -408,6 +408,21 @@ int64_t SparseConvOp::getMacCount() {
   return getNumElements(out) / out[1] * getValues().getType().getNumElements();
 }
 
+int64_t SparseConvOp::getPositionBlock(int64_t extent) {
+  // An iteration costs about three positions' worth of overhead (loads of
+  // the row, base addresses, the epilogue's setup) plus its positions.
+  constexpr int64_t overhead = 3;
+  int64_t best = 1, bestCost = extent * (overhead + 1);
+  for (int64_t block : {2, 4, 8}) {
+    if (block > extent)
+      break;
+    int64_t cost = (extent / block) * (overhead + block) + (extent % block) * (overhead + 1);
+    if (cost <= bestCost)
+      best = block, bestCost = cost;
+  }
+  return best;
+}
+
 LogicalResult SparseGemmOp::verify() {
   if (failed(verifyAllStatic(*this)) || failed(verifySameElementType(*this, {getA(), getValues()})))
     return failure();

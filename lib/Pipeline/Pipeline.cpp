@@ -28,7 +28,7 @@ using namespace mlir::tinyc;
 
 std::vector<std::string> tinyc::getOptionalPasses() {
   return {"tinyc-fuse-quantize-pairs", "tinyc-fuse-pad", "tinyc-fold-batchnorm",
-          "tinyc-fuse-ops", "tinyc-factorize-conv"};
+          "tinyc-fuse-ops", "tinyc-factorize-conv", "tinyc-sparsify-weights"};
 }
 
 void tinyc::buildTensorPipeline(OpPassManager &pm, const PipelineOptions &options) {
@@ -52,6 +52,11 @@ void tinyc::buildTensorPipeline(OpPassManager &pm, const PipelineOptions &option
     TinycFactorizeConvOptions factorize;
     factorize.tolerance = options.factorizeTolerance;
     func.addPass(createTinycFactorizeConv(factorize));
+  }
+  if (options.isEnabled("tinyc-sparsify-weights")) {
+    TinycSparsifyWeightsOptions sparsify;
+    sparsify.kernel = options.sparseKernel;
+    func.addPass(createTinycSparsifyWeights(sparsify));
   }
   pm.addPass(createCanonicalizerPass());
   TinycPlanMemoryOptions plan;

@@ -115,6 +115,10 @@ tinyc::describeInterface(func::FuncOp main, llvm::StringRef name, const TargetIn
       layer.macs = gemm.getMacCount();
     else if (auto matmul = dyn_cast<MatMulOp>(op))
       layer.macs = matmul.getMacCount();
+    else if (auto sparse = dyn_cast<SparseConvOp>(op))
+      layer.macs = sparse.getMacCount();
+    else if (auto sparse = dyn_cast<SparseGemmOp>(op))
+      layer.macs = sparse.getMacCount();
     model.layers.push_back(layer);
   });
   return model;

@@ -77,6 +77,11 @@ cl::opt<double> factorizeTolerance(
     cl::desc("Let tinyc-factorize-conv approximate KxK convolutions by lower rank, within "
              "this relative weight error (default 0: exact factorizations only)"),
     cl::value_desc("eps"), cl::init(0.0), cl::cat(category));
+cl::opt<std::string> sparseKernel(
+    "sparse-kernel",
+    cl::desc("Code for layers with zero weights: auto (the cost model, default), dense, "
+             "arrays or unrolled"),
+    cl::value_desc("form"), cl::init("auto"), cl::cat(category));
 cl::opt<bool> listPasses("list-passes", cl::desc("List the optional passes and exit"),
                          cl::cat(category));
 cl::opt<bool> layerMarkers("layer-markers",
@@ -276,6 +281,9 @@ int compile() {
     return fail("--factorize-tolerance=" + std::to_string(factorizeTolerance.getValue()) +
                 " is not in [0, 1)");
   pipeline.factorizeTolerance = factorizeTolerance;
+  if (!llvm::is_contained({"auto", "dense", "arrays", "unrolled"}, sparseKernel.getValue()))
+    return fail("--sparse-kernel=" + sparseKernel + " is not one of auto, dense, arrays, unrolled");
+  pipeline.sparseKernel = sparseKernel;
   std::vector<std::string> optional = getOptionalPasses();
   for (const std::string &pass : disabledPasses) {
     if (!llvm::is_contained(optional, pass))

@@ -410,6 +410,11 @@ def Tinyc_SparseConvOp : Tinyc_Op<"sparse_conv", [AttrSizedOperandSegments]> {
   let extraClassDeclaration = [{
     /// Multiply-accumulates of one inference: the nonzero weights only.
     int64_t getMacCount();
+    /// How many adjacent output positions along the last dimension the code
+    /// computes together (sharing each weight load) for an extent: the
+    /// block size in {1, 2, 4, 8} that needs the fewest loop iterations,
+    /// counting the positions left over one at a time.
+    static int64_t getPositionBlock(int64_t extent);
   }];
 }
 

@@ -24,6 +24,9 @@ struct PipelineOptions {
   /// Largest relative weight error tinyc-factorize-conv may introduce (0:
   /// exact factorizations only).
   double factorizeTolerance = 0.0;
+  /// The form tinyc-sparsify-weights gives sparse layers: auto (its cost
+  /// model), dense, arrays or unrolled.
+  std::string sparseKernel = "auto";
   /// Bracket each layer with calls to profiling markers (tinyc-mark-layers).
   bool layerMarkers = false;
 };

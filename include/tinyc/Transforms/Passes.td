@@ -92,6 +92,30 @@ def TinycFactorizeConv : Pass<"tinyc-factorize-conv", "::mlir::func::FuncOp"> {
   ];
 }
 
+def TinycSparsifyWeights : Pass<"tinyc-sparsify-weights", "::mlir::func::FuncOp"> {
+  let summary = "Gives layers with mostly zero weights code that skips the zeros";
+  let description = [{
+    First, structured pruning: a channel between two convolutions is removed
+    from both when the first one's filter for it is zero (and its bias and
+    epilogue keep it zero) or when the second one never reads it (its weights
+    for that input channel are zero). Then, per Conv, Gemm or 2-d MatMul with
+    constant weights, a cost model (instructions per multiply-accumulate,
+    measured on the Cortex-M7: bench/sparsity) picks the cheapest of:
+    * dense code (the layer is left alone);
+    * arrays: `tinyc.sparse_conv`/`tinyc.sparse_gemm` storing only the nonzero
+      weights with 16- or 32-bit offsets, walked by a loop;
+    * unrolled: the same operators with straight-line code per output channel,
+      for very sparse layers whose code stays small.
+    A padded convolution reads an explicitly padded copy of its input, so
+    that the sparse loops test no bounds. `kernel` forces one form (for
+    measurements); `auto` uses the cost model.
+  }];
+  let options = [
+    Option<"kernel", "kernel", "std::string", /*default=*/"\"auto\"",
+           "auto, dense, arrays or unrolled">,
+  ];
+}
+
 def TinycPlanMemory : Pass<"tinyc-plan-memory", "::mlir::func::FuncOp"> {
   let summary = "Places every intermediate tensor in one arena of known size";
   let description = [{

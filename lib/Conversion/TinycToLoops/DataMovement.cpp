@@ -97,6 +97,25 @@ struct PadLowering : OpConversionPattern<PadOp> {
     size_t rank = inShape.size();
     PadMode mode = op.getMode();
     Value padValue = rewriter.create<memref::LoadOp>(op.getLoc(), adaptor.getValue());
+    if (mode == PadMode::constant && llvm::all_of(pads, [](int64_t p) { return p >= 0; })) {
+      // Fill, then copy the input into the interior: no test per element,
+      // and contiguous rows that LLVM turns into memset/memcpy.
+      buildLoops(rewriter, op.getLoc(), op.getType().getShape(),
+                 [&](OpBuilder &b, Location loc, ValueRange ivs) {
+                   b.create<memref::StoreOp>(loc, padValue, *out, ivs);
+                 });
+      buildLoops(rewriter, op.getLoc(), inShape, [&](OpBuilder &b, Location loc, ValueRange ivs) {
+        llvm::SmallVector<Value> at;
+        for (size_t d = 0; d < rank; ++d)
+          at.push_back(pads[d] ? b.create<arith::AddIOp>(loc, ivs[d], indexConstant(b, loc, pads[d]))
+                                     .getResult()
+                               : ivs[d]);
+        Value v = b.create<memref::LoadOp>(loc, adaptor.getInput(), ivs);
+        b.create<memref::StoreOp>(loc, v, *out, at);
+      });
+      rewriter.replaceOp(op, *out);
+      return success();
+    }
     buildLoops(
         rewriter, op.getLoc(), op.getType().getShape(),
         [&](OpBuilder &b, Location loc, ValueRange ivs) {

@@ -53,26 +53,32 @@ std::optional<SparseRows> readRows(Value values, Value offsets, Value rowStarts)
   return rows;
 }
 
-/// sum over the row's taps of x[base_p + offset] * value, for each base p,
-/// starting from `inits`.
-llvm::SmallVector<Value> accumulateRow(OpBuilder &b, Location loc, Value x, ValueRange bases,
-                                       ValueRange inits, Value values, Value offsets,
-                                       Value rowStarts, Value row,
+/// For each delta d, the sum over the row's taps of x[base + d + offset] *
+/// value, starting from `inits`. The deltas are constants, so the loads of a
+/// tap share one address computation (they become immediate offsets).
+llvm::SmallVector<Value> accumulateRow(OpBuilder &b, Location loc, Value x, Value base,
+                                       llvm::ArrayRef<int64_t> deltas, ValueRange inits,
+                                       Value values, Value offsets, Value rowStarts, Value row,
                                        const std::optional<SparseRows> &unrolledRows,
                                        std::optional<int64_t> staticRow) {
   auto fm = contractFlags(b);
+  auto tap = [&](OpBuilder &tb, Location l, Value at, Value w, ValueRange acc) {
+    llvm::SmallVector<Value> next;
+    for (auto [delta, sum] : llvm::zip(deltas, acc)) {
+      Value index =
+          delta ? tb.create<arith::AddIOp>(l, at, indexConstant(tb, l, delta)).getResult() : at;
+      Value product = tb.create<arith::MulFOp>(l, tb.create<memref::LoadOp>(l, x, index), w, fm);
+      next.push_back(tb.create<arith::AddFOp>(l, sum, product, fm));
+    }
+    return next;
+  };
   if (unrolledRows && staticRow) {
     llvm::SmallVector<Value> acc(inits);
     Type elem = acc.front().getType();
     for (int64_t t = unrolledRows->rowStarts[*staticRow];
          t < unrolledRows->rowStarts[*staticRow + 1]; ++t) {
-      Value w = floatConstant(b, loc, elem, unrolledRows->values[t]);
-      for (auto [p, base] : llvm::enumerate(bases)) {
-        Value at = b.create<arith::AddIOp>(loc, base,
-                                           indexConstant(b, loc, unrolledRows->offsets[t]));
-        Value product = b.create<arith::MulFOp>(loc, b.create<memref::LoadOp>(loc, x, at), w, fm);
-        acc[p] = b.create<arith::AddFOp>(loc, acc[p], product, fm);
-      }
+      Value at = b.create<arith::AddIOp>(loc, base, indexConstant(b, loc, unrolledRows->offsets[t]));
+      acc = tap(b, loc, at, floatConstant(b, loc, elem, unrolledRows->values[t]), acc);
     }
     return acc;
   }
@@ -81,15 +87,8 @@ llvm::SmallVector<Value> accumulateRow(OpBuilder &b, Location loc, Value x, Valu
   return buildReduction(
       b, loc, begin, end, inits,
       [&](OpBuilder &rb, Location l, ValueRange t, ValueRange acc) -> llvm::SmallVector<Value> {
-        Value offset = loadIndex(rb, l, offsets, t[0]);
-        Value w = rb.create<memref::LoadOp>(l, values, t[0]);
-        llvm::SmallVector<Value> next;
-        for (auto [base, sum] : llvm::zip(bases, acc)) {
-          Value at = rb.create<arith::AddIOp>(l, base, offset);
-          Value product = rb.create<arith::MulFOp>(l, rb.create<memref::LoadOp>(l, x, at), w, fm);
-          next.push_back(rb.create<arith::AddFOp>(l, sum, product, fm));
-        }
-        return next;
+        Value at = rb.create<arith::AddIOp>(l, base, loadIndex(rb, l, offsets, t[0]));
+        return tap(rb, l, at, rb.create<memref::LoadOp>(l, values, t[0]), acc);
       });
 }
 
@@ -114,9 +113,11 @@ struct SparseConvLowering : OpConversionPattern<SparseConvOp> {
     for (int64_t d = spatial - 2; d >= 0; --d)
       inStrides[d] = inStrides[d + 1] * inShape[d + 3];
     int64_t channelSize = inStrides[0] * inShape[2];
-    // Output positions along the last dimension come `block` at a time.
+    // Output positions along the last dimension come `block` at a time; the
+    // rest one at a time.
     int64_t last = outShape.back();
-    int64_t block = last % 4 == 0 ? 4 : last % 2 == 0 ? 2 : 1;
+    int64_t block = SparseConvOp::getPositionBlock(last);
+    int64_t blocks = last / block, tail = last % block;
     std::optional<SparseRows> rows;
     if (op.getUnroll()) {
       rows = readRows(op.getValues(), op.getOffsets(), op.getRowStarts());
@@ -125,12 +126,14 @@ struct SparseConvLowering : OpConversionPattern<SparseConvOp> {
     }
     Value x = flatten(rewriter, loc, adaptor.getInput());
 
-    // The unrolled form specialises each output channel: one loop nest per
-    // channel with its taps as constants. The array form loops over channels.
-    auto emitChannel = [&](OpBuilder &b, Location l, Value mValue, std::optional<int64_t> mStatic,
-                           ValueRange positions) {
-      Value n = positions[0];
-      ValueRange space = positions.drop_front();
+    // Computes `width` adjacent outputs of channel m starting at `first`
+    // along the last dimension; `outer` holds the batch and the other
+    // spatial positions.
+    auto emitOutputs = [&](OpBuilder &b, Location l, Value mValue, std::optional<int64_t> mStatic,
+                           ValueRange outer, Value first, int64_t width) {
+      Value n = outer[0];
+      llvm::SmallVector<Value> space(outer.drop_front());
+      space.push_back(first);
       Value g = group > 1 ? b.create<arith::DivUIOp>(l, mValue, indexConstant(b, l, outPerGroup))
                                 .getResult()
                           : indexConstant(b, l, 0);
@@ -141,32 +144,25 @@ struct SparseConvLowering : OpConversionPattern<SparseConvOp> {
               l, b.create<arith::MulIOp>(l, n, indexConstant(b, l, inShape[1])),
               b.create<arith::MulIOp>(l, g, indexConstant(b, l, inPerGroup))),
           indexConstant(b, l, channelSize));
-      for (size_t i = 0; i < spatial; ++i) {
-        Value o = space[i];
-        if (i + 1 == spatial)
-          o = b.create<arith::MulIOp>(l, o, indexConstant(b, l, block));
+      for (size_t i = 0; i < spatial; ++i)
         base = b.create<arith::AddIOp>(
-            l, base, b.create<arith::MulIOp>(l, o, indexConstant(b, l, strides[i] * inStrides[i])));
-      }
-      llvm::SmallVector<Value> bases, inits;
+            l, base,
+            b.create<arith::MulIOp>(l, space[i], indexConstant(b, l, strides[i] * inStrides[i])));
       Value init = adaptor.getBias()
                        ? b.create<memref::LoadOp>(l, adaptor.getBias(), mValue).getResult()
                        : floatConstant(b, l, elem, 0.0);
-      for (int64_t p = 0; p < block; ++p) {
-        bases.push_back(p ? b.create<arith::AddIOp>(
-                                l, base, indexConstant(b, l, p * strides.back()))
-                                .getResult()
-                          : base);
-        inits.push_back(init);
-      }
+      llvm::SmallVector<int64_t> deltas;
+      for (int64_t p = 0; p < width; ++p)
+        deltas.push_back(p * strides.back());
+      llvm::SmallVector<Value> inits(width, init);
       llvm::SmallVector<Value> acc =
-          accumulateRow(b, l, x, bases, inits, adaptor.getValues(), adaptor.getOffsets(),
+          accumulateRow(b, l, x, base, deltas, inits, adaptor.getValues(), adaptor.getOffsets(),
                         adaptor.getRowStarts(), mValue, rows, mStatic);
-      for (int64_t p = 0; p < block; ++p) {
+      for (int64_t p = 0; p < width; ++p) {
         llvm::SmallVector<Value> at{n, mValue};
         at.append(space.begin(), space.end());
-        Value lastIndex = b.create<arith::MulIOp>(l, space.back(), indexConstant(b, l, block));
-        at.back() = b.create<arith::AddIOp>(l, lastIndex, indexConstant(b, l, p));
+        if (p)
+          at.back() = b.create<arith::AddIOp>(l, first, indexConstant(b, l, p));
         Value value = acc[p];
         if (adaptor.getResidual())
           value = b.create<arith::AddFOp>(l, value,
@@ -175,21 +171,36 @@ struct SparseConvLowering : OpConversionPattern<SparseConvOp> {
                                   *out, at);
       }
     };
-    llvm::SmallVector<int64_t> positions{outShape[0]};
-    positions.append(outShape.begin() + 2, outShape.end());
-    positions.back() /= block;
-    if (rows) {
-      for (int64_t mm = 0; mm < m; ++mm)
-        buildLoops(rewriter, loc, positions, [&](OpBuilder &b, Location l, ValueRange ivs) {
-          emitChannel(b, l, indexConstant(b, l, mm), mm, ivs);
+    // Loops over the channel (unless it is static), the batch and the
+    // spatial positions; blocks first, then the tail.
+    auto emitChannel = [&](std::optional<int64_t> mStatic) {
+      for (auto [count, width, offset] : {std::tuple{blocks, block, int64_t{0}},
+                                         std::tuple{tail, int64_t{1}, blocks * block}}) {
+        if (count == 0)
+          continue;
+        llvm::SmallVector<int64_t> loops;
+        if (!mStatic)
+          loops.push_back(m);
+        loops.push_back(outShape[0]);
+        loops.append(outShape.begin() + 2, outShape.end() - 1);
+        loops.push_back(count);
+        buildLoops(rewriter, loc, loops, [&](OpBuilder &b, Location l, ValueRange ivs) {
+          Value mValue = mStatic ? indexConstant(b, l, *mStatic) : ivs.front();
+          ValueRange rest = mStatic ? ivs : ivs.drop_front();
+          Value first = b.create<arith::AddIOp>(
+              l, b.create<arith::MulIOp>(l, rest.back(), indexConstant(b, l, width)),
+              indexConstant(b, l, offset));
+          emitOutputs(b, l, mValue, mStatic, rest.drop_back(), first, width);
         });
-    } else {
-      llvm::SmallVector<int64_t> loops{m};
-      loops.append(positions);
-      buildLoops(rewriter, loc, loops, [&](OpBuilder &b, Location l, ValueRange ivs) {
-        emitChannel(b, l, ivs[0], std::nullopt, ivs.drop_front());
-      });
-    }
+      }
+    };
+    // The unrolled form specialises each output channel: one loop nest per
+    // channel with its taps as constants. The array form loops over channels.
+    if (rows)
+      for (int64_t mm = 0; mm < m; ++mm)
+        emitChannel(mm);
+    else
+      emitChannel(std::nullopt);
     rewriter.replaceOp(op, *out);
     return success();
   }
@@ -217,8 +228,9 @@ struct SparseGemmLowering : OpConversionPattern<SparseGemmOp> {
     auto cShape = adaptor.getC() ? op.getC().getType().getShape() : llvm::ArrayRef<int64_t>();
     auto emitColumn = [&](OpBuilder &b, Location l, Value i, Value j, std::optional<int64_t> jStatic) {
       Value base = b.create<arith::MulIOp>(l, i, indexConstant(b, l, k));
-      Value acc = accumulateRow(b, l, a, base, floatConstant(b, l, elem, 0.0), adaptor.getValues(),
-                                adaptor.getOffsets(), adaptor.getRowStarts(), j, rows, jStatic)[0];
+      Value acc = accumulateRow(b, l, a, base, {0}, floatConstant(b, l, elem, 0.0),
+                                adaptor.getValues(), adaptor.getOffsets(), adaptor.getRowStarts(),
+                                j, rows, jStatic)[0];
       if (adaptor.getC())
         acc = b.create<arith::AddFOp>(
             l, acc, b.create<memref::LoadOp>(l, adaptor.getC(), broadcastIndices(b, l, cShape, {i, j})));
