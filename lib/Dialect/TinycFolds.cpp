@@ -381,6 +381,16 @@ OpFoldResult ActivationOp::fold(FoldAdaptor adaptor) {
   return writeFloats(getType(), out);
 }
 
+OpFoldResult SignOp::fold(FoldAdaptor adaptor) {
+  std::optional<HostTensor> in = HostTensor::read(adaptor.getInput());
+  if (!in)
+    return {};
+  llvm::SmallVector<double> out;
+  for (double v : in->f)
+    out.push_back(std::isnan(v) ? v : (v > 0) - (v < 0));
+  return writeFloats(getType(), out);
+}
+
 OpFoldResult FakeQuantOp::fold(FoldAdaptor adaptor) {
   std::optional<HostTensor> in = HostTensor::read(adaptor.getInput());
   if (!in)

@@ -445,3 +445,105 @@ LogicalResult SparseGemmOp::verify() {
 int64_t SparseGemmOp::getMacCount() {
   return shapeOf(getA())[0] * getValues().getType().getNumElements();
 }
+
+//===----------------------------------------------------------------------===//
+// Binary layers
+//===----------------------------------------------------------------------===//
+
+LogicalResult SignOp::verify() {
+  if (getType() != getInput().getType())
+    return emitOpError() << "result type " << getType() << " differs from the input's "
+                         << getInput().getType();
+  return verifyAllStatic(*this);
+}
+
+/// Words of packed bits for `count` elements.
+static int64_t packedWords(int64_t count) { return (count + 31) / 32; }
+
+LogicalResult PackBitsOp::verify() {
+  if (failed(verifyAllStatic(*this)))
+    return failure();
+  auto in = shapeOf(getInput());
+  int64_t axis = getAxis();
+  if (axis < 0 || axis >= static_cast<int64_t>(in.size()))
+    return emitOpError() << "axis " << axis << " is out of range for rank " << in.size();
+  Shape expected;
+  for (auto [d, extent] : llvm::enumerate(in))
+    if (static_cast<int64_t>(d) != axis)
+      expected.push_back(extent);
+  expected.push_back(2 * packedWords(in[axis]));
+  return verifyResultShape(*this, expected);
+}
+
+LogicalResult BinaryConvOp::verify() {
+  if (failed(verifyAllStatic(*this)))
+    return failure();
+  auto w = shapeOf(getWeightBits()), in = shapeOf(getInput()), out = shapeOf(getResult());
+  if (w.size() < 3)
+    return emitOpError() << "weight bits of shape " << formatShape(w) << " have no kernel";
+  size_t spatial = w.size() - 2;
+  int64_t m = w[0], words = w.back();
+  Shape inSpatial;
+  if (hasPackedInput()) {
+    if (in.size() != spatial + 2 || in.back() != 2 * words)
+      return emitOpError() << "packed input of shape " << formatShape(in) << " does not fit "
+                           << words << " words per position";
+    inSpatial.assign(in.begin() + 1, in.end() - 1);
+  } else {
+    if (!isa<FloatType>(getInput().getType().getElementType()) || in.size() != spatial + 2 ||
+        packedWords(in[1]) != words)
+      return emitOpError() << "float input of shape " << formatShape(in) << " does not fit "
+                           << words << " words of weight bits per tap";
+    inSpatial.assign(in.begin() + 2, in.end());
+  }
+  if (getStrides().size() != spatial || getDilations().size() != spatial ||
+      getPads().size() != 2 * spatial)
+    return emitOpError() << "expected " << spatial << " strides and dilations and "
+                         << 2 * spatial << " pads";
+  Shape expected{in[0], m};
+  for (size_t i = 0; i < spatial; ++i) {
+    FailureOr<int64_t> extent = slidingWindowExtent(
+        inSpatial[i], w[1 + i], getStrides()[i], getDilations()[i], getPads()[i],
+        getPads()[spatial + i], /*ceilMode=*/false, [&] { return emitOpError(); });
+    if (failed(extent))
+      return failure();
+    expected.push_back(*extent);
+  }
+  if (failed(verifyResultShape(*this, expected)))
+    return failure();
+  for (Value param : {getAlpha(), getBias()})
+    if (param && shapeOf(param) != llvm::ArrayRef<int64_t>{m})
+      return emitOpError() << "alpha and bias must have one value per output channel (" << m
+                           << "), got " << formatShape(shapeOf(param));
+  return success();
+}
+
+int64_t BinaryConvOp::getMacCount() {
+  auto w = shapeOf(getWeightBits());
+  // Bit operations: each output takes every tap's 32 * words input bits.
+  return getNumElements(shapeOf(getResult())) * getNumElements(w.drop_front().drop_back()) * 32 *
+         w.back();
+}
+
+LogicalResult BinaryGemmOp::verify() {
+  if (failed(verifyAllStatic(*this)))
+    return failure();
+  auto w = shapeOf(getWeightBits()), a = shapeOf(getA()), out = shapeOf(getResult());
+  if (w.size() != 2 || a.size() != 2 || out.size() != 2 || out[0] != a[0] || out[1] != w[0])
+    return emitOpError() << "expected A [M, K], weight bits [N, words] and a result [M, N], got "
+                         << formatShape(a) << ", " << formatShape(w) << " and "
+                         << formatShape(out);
+  bool packedFits = hasPackedInput() ? a[1] == 2 * w[1] : packedWords(a[1]) == w[1];
+  if (!packedFits)
+    return emitOpError() << "A of shape " << formatShape(a) << " does not fit " << w[1]
+                         << " words of weight bits";
+  if (shapeOf(getAlpha()) != llvm::ArrayRef<int64_t>{w[0]})
+    return emitOpError() << "alpha must have one value per output column";
+  if (Value c = getC()) {
+    FailureOr<Shape> broadcast = broadcastShapes(shapeOf(c), out, [&] { return emitOpError(); });
+    if (failed(broadcast) || llvm::ArrayRef<int64_t>(*broadcast) != out)
+      return emitOpError() << "C of shape " << formatShape(shapeOf(c))
+                           << " does not broadcast to the result " << formatShape(out);
+  }
+  return success();
+}

@@ -123,7 +123,7 @@ ConvertFn lookupConverter(llvm::StringRef opType);
   X(ReduceProd)                                                                                    \
   /* OnnxElementwise.cpp */                                                                        \
   X(Add) X(Sub) X(Mul) X(Div) X(Relu) X(LeakyRelu) X(Sigmoid) X(Tanh) X(HardSigmoid) X(HardSwish) \
-  X(Clip) X(Cast) X(CastLike) X(QuantizeLinear) X(DequantizeLinear)                               \
+  X(Clip) X(Cast) X(CastLike) X(QuantizeLinear) X(DequantizeLinear) X(Sign)                       \
   /* OnnxShape.cpp */                                                                              \
   X(Reshape) X(Flatten) X(Squeeze) X(Unsqueeze) X(Transpose) X(Concat) X(Pad) X(Gather) X(Shape)  \
   X(Constant) X(Identity) X(Dropout)

@@ -268,3 +268,16 @@ LogicalResult onnx_import::convertDequantizeLinear(NodeImporter &n) {
                      n.builder.getI64IntegerAttr(*axis)));
   return success();
 }
+
+LogicalResult onnx_import::convertSign(NodeImporter &n) {
+  if (failed(n.rejectUnknownAttributes({})))
+    return failure();
+  FailureOr<Value> x = n.requiredInput(0);
+  if (failed(x))
+    return failure();
+  Type elem = n.inputType(0).getElementType();
+  if (!elem.isF32() && !elem.isF64())
+    return n.error() << "element type " << elem << " is not supported";
+  n.setOutput(0, n.create<SignOp>(n.inputType(0), *x));
+  return success();
+}

@@ -28,7 +28,8 @@ using namespace mlir::tinyc;
 
 std::vector<std::string> tinyc::getOptionalPasses() {
   return {"tinyc-fuse-quantize-pairs", "tinyc-fuse-pad", "tinyc-fold-batchnorm",
-          "tinyc-fuse-ops", "tinyc-factorize-conv", "tinyc-sparsify-weights"};
+          "tinyc-fuse-ops", "tinyc-factorize-conv", "tinyc-pack-binary-weights",
+          "tinyc-sparsify-weights"};
 }
 
 void tinyc::buildTensorPipeline(OpPassManager &pm, const PipelineOptions &options) {
@@ -53,6 +54,8 @@ void tinyc::buildTensorPipeline(OpPassManager &pm, const PipelineOptions &option
     factorize.tolerance = options.factorizeTolerance;
     func.addPass(createTinycFactorizeConv(factorize));
   }
+  if (options.isEnabled("tinyc-pack-binary-weights"))
+    func.addPass(createTinycPackBinaryWeights());
   if (options.isEnabled("tinyc-sparsify-weights")) {
     TinycSparsifyWeightsOptions sparsify;
     sparsify.kernel = options.sparseKernel;

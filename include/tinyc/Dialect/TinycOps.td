@@ -181,6 +181,15 @@ def Tinyc_ScaleShiftOp : Tinyc_Op<"scale_shift"> {
   let hasVerifier = 1;
 }
 
+def Tinyc_SignOp : Tinyc_Op<"sign"> {
+  let summary = "elementwise sign: -1, 0 or 1 (ONNX Sign)";
+  let arguments = (ins Tinyc_FloatTensor:$input);
+  let results = (outs Tinyc_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasFolder = 1;
+  let hasVerifier = 1;
+}
+
 def Tinyc_ClipOp : Tinyc_Op<"clip"> {
   let summary = "clamps elements to [min, max] given as 0-d tensors";
   let description = [{
@@ -439,5 +448,70 @@ def Tinyc_SparseGemmOp : Tinyc_Op<"sparse_gemm"> {
   let hasVerifier = 1;
   let extraClassDeclaration = [{
     int64_t getMacCount();
+  }];
+}
+
+def Tinyc_PackBitsOp : Tinyc_Op<"pack_bits"> {
+  let summary = "packs the signs of a tensor, 32 per word, for binary layers";
+  let description = [{
+    The values of `input` along `axis` (moved last) become words of bits:
+    `words` words whose bit i is set where element 32 * w + i is negative,
+    then `words` words whose bit i is set where it is not zero. Together they
+    are the sign (-1, 0 or 1) of each element, which is what a binary layer
+    whose input comes from Sign reads. Bits past the end of the axis are 0.
+  }];
+  let arguments = (ins Tinyc_FloatTensor:$input, I64Attr:$axis);
+  let results = (outs RankedTensorOf<[I32]>:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Tinyc_BinaryConvOp : Tinyc_Op<"binary_conv"> {
+  let summary = "a convolution whose weights are +-alpha per output channel";
+  let description = [{
+    Made by tinyc-pack-binary-weights. `weight_bits` ([M, K..., words]) holds
+    a bit per weight, set where the weight is -alpha[m], with the input
+    channels 32 per word along the last dimension. With a packed `input`
+    (from `tinyc.pack_bits`, [N, spatial..., 2 * words]) the dot product of a
+    window is popcount(nonzero) - 2 * popcount((sign XOR weight) AND nonzero),
+    counted exactly in integers; with a float input (NCHW) it is a sum of
+    additions and subtractions. Then `alpha[m] * dot + bias[m]` and the
+    epilogue. Padding contributes nothing, as zeros would.
+  }];
+  let arguments = (ins AnyRankedTensor:$input, RankedTensorOf<[I32]>:$weight_bits,
+                       Tinyc_FloatTensor:$alpha, Optional<Tinyc_FloatTensor>:$bias,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
+                       DenseI64ArrayAttr:$pads,
+                       OptionalAttr<Tinyc_ActivationAttr>:$act,
+                       OptionalAttr<Tinyc_FakeQuantAttr>:$quant);
+  let results = (outs Tinyc_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight_bits `,` $alpha (`bias` $bias^)? attr-dict `:` functional-type(operands, $result)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    bool hasPackedInput() { return getInput().getType().getElementType().isInteger(32); }
+    int64_t getMacCount();
+  }];
+}
+
+def Tinyc_BinaryGemmOp : Tinyc_Op<"binary_gemm"> {
+  let summary = "A * B + C where each column of B is +-alpha";
+  let description = [{
+    The fully connected form of `tinyc.binary_conv`: `weight_bits` is
+    [N, words], column n's bits set where B is -alpha[n]; `a` is [M, K]
+    float or [M, 2 * words] packed.
+  }];
+  let arguments = (ins AnyRankedTensor:$a, RankedTensorOf<[I32]>:$weight_bits,
+                       Tinyc_FloatTensor:$alpha, Optional<Tinyc_FloatTensor>:$c,
+                       OptionalAttr<Tinyc_ActivationAttr>:$act,
+                       OptionalAttr<Tinyc_FakeQuantAttr>:$quant);
+  let results = (outs Tinyc_FloatTensor:$result);
+  let assemblyFormat = [{
+    $a `,` $weight_bits `,` $alpha (`,` $c^)? attr-dict `:` functional-type(operands, $result)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    bool hasPackedInput() { return getA().getType().getElementType().isInteger(32); }
   }];
 }

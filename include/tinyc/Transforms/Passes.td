@@ -116,6 +116,22 @@ def TinycSparsifyWeights : Pass<"tinyc-sparsify-weights", "::mlir::func::FuncOp"
   ];
 }
 
+def TinycPackBinaryWeights : Pass<"tinyc-pack-binary-weights", "::mlir::func::FuncOp"> {
+  let summary = "Stores +-alpha weights as bits; uses XNOR and popcount on Sign inputs";
+  let description = [{
+    A Conv (ungrouped), Gemm or 2-d MatMul whose constant weights take only
+    the values +alpha and -alpha in each output channel (BinaryConnect,
+    XNOR-Net; a folded BatchNormalization scales them per channel) becomes a
+    `tinyc.binary_conv`/`tinyc.binary_gemm` with one bit per weight and one
+    alpha per channel. When its input comes from Sign (as in BinaryNet), the
+    input is packed 32 elements per word (`tinyc.pack_bits` reads the value
+    before the Sign) and the dot product is counted with XOR and popcount;
+    otherwise multiplications become additions and subtractions. A max pool
+    of a Sign is the Sign of the max pool, which puts the Sign next to the
+    layer that reads it.
+  }];
+}
+
 def TinycPlanMemory : Pass<"tinyc-plan-memory", "::mlir::func::FuncOp"> {
   let summary = "Places every intermediate tensor in one arena of known size";
   let description = [{

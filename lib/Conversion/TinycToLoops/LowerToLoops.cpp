@@ -83,6 +83,7 @@ struct LowerToLoopsPass : tinyc::impl::TinycLowerToLoopsBase<LowerToLoopsPass> {
     populateDataMovementLowering(patterns, converter);
     populateElementwiseLowering(patterns, converter);
     populateConvLowering(patterns, converter);
+    populateBinaryLowering(patterns, converter);
     populatePoolLowering(patterns, converter);
     populateMatMulLowering(patterns, converter);
     populateReduceLowering(patterns, converter);

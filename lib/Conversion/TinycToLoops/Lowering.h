@@ -120,6 +120,7 @@ arith::FastMathFlagsAttr contractFlags(OpBuilder &b);
 // Pattern registration, one function per file.
 void populateDataMovementLowering(RewritePatternSet &patterns, const TypeConverter &converter);
 void populateElementwiseLowering(RewritePatternSet &patterns, const TypeConverter &converter);
+void populateBinaryLowering(RewritePatternSet &patterns, const TypeConverter &converter);
 void populateConvLowering(RewritePatternSet &patterns, const TypeConverter &converter);
 void populatePoolLowering(RewritePatternSet &patterns, const TypeConverter &converter);
 void populateMatMulLowering(RewritePatternSet &patterns, const TypeConverter &converter);
