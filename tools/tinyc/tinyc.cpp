@@ -13,6 +13,7 @@
 #include "tinyc/Pipeline/Pipeline.h"
 #include "tinyc/Target/CodeGen.h"
 #include "tinyc/Target/Header.h"
+#include "tinyc/Target/Report.h"
 #include "tinyc/Target/Target.h"
 #include "tinyc/Transforms/Passes.h"
 
@@ -88,6 +89,12 @@ cl::opt<bool> layerMarkers("layer-markers",
                            cl::desc("Call tinyc_layer_begin(i)/tinyc_layer_end() around each "
                                     "layer, for per-layer profiling (the harness defines them)"),
                            cl::cat(category));
+cl::opt<std::string> reportFormat(
+    "report", cl::ValueOptional,
+    cl::desc("Report per layer what the passes did: MACs and weight bytes before and after, "
+             "and the flash and arena bytes (--report or --report=json; to stdout, or stderr "
+             "with -o -)"),
+    cl::value_desc("format"), cl::cat(category));
 cl::opt<bool> listTargets("list-targets", cl::desc("List the targets and exit"),
                           cl::cat(category));
 cl::opt<bool> listOps("list-ops", cl::desc("List the supported ONNX operators and exit"),
@@ -256,9 +263,21 @@ int compile() {
 
   if (!llvm::sys::fs::exists(inputFile))
     return fail("cannot read '" + inputFile + "': no such file");
+  bool wantReport = reportFormat.getNumOccurrences() > 0;
+  if (wantReport && reportFormat != "" && reportFormat != "text" && reportFormat != "json")
+    return fail("--report=" + reportFormat + " is not text or json");
+  if (wantReport && emitMLIR)
+    return fail("--report needs code generation; it does not go with -emit=" + emitKind);
+
   OwningOpRef<ModuleOp> module = importOnnxModel(context, inputFile, importOptions);
   if (!module)
     return 1;
+  CompileReport report;
+  if (wantReport) {
+    report.model = llvm::sys::path::filename(inputFile).str();
+    report.target = target->name;
+    report.before = measureLayers(module->lookupSymbol<func::FuncOp>("main"));
+  }
   if (emitImport) {
     PendingFile out;
     if (!toStdout && failed(out.open(output)))
@@ -304,6 +323,10 @@ int compile() {
       });
   if (failed(interface))
     return 1;
+  if (wantReport) {
+    report.after = measureLayers(main);
+    report.arena = interface->arenaBytes;
+  }
 
   PendingFile out, headerOut;
   if (!toStdout && failed(out.open(output)))
@@ -331,6 +354,15 @@ int compile() {
     codegen.sanitizeAddress = sanitize == "address";
     if (failed(generateCode(*module, *target, codegen, os)))
       return 1;
+    if (wantReport) {
+      // The report gives the object's sizes whatever was emitted.
+      llvm::SmallString<0> object;
+      llvm::raw_svector_ostream objectStream(object);
+      codegen.emit = EmitKind::Object;
+      if (failed(generateCode(*module, *target, codegen, objectStream)))
+        return 1;
+      measureObject(object, report);
+    }
   }
   if (!header.empty()) {
     llvm::raw_fd_ostream headerStream(headerOut.temp->FD, /*shouldClose=*/false);
@@ -345,6 +377,8 @@ int compile() {
     return 1;
   if (!header.empty() && failed(headerOut.commit()))
     return 1;
+  if (wantReport)
+    printReport(report, reportFormat == "json", toStdout ? llvm::errs() : llvm::outs());
   return 0;
 }
 
