@@ -37,3 +37,12 @@ config.substitutions.append((
 # Writes an .onnx file from ONNX's textual syntax: %onnx-from-text IN OUT.
 config.substitutions.append((
     "%onnx-from-text", "%s %s" % (python, os.path.join(src, "test", "tools", "onnx_from_text.py"))))
+
+# Generators of test models for the compression passes, and the runner of
+# their folders.
+config.substitutions.append(("%compression", os.path.join(src, "scripts", "compression")))
+config.substitutions.append((
+    "%run-folders",
+    "%s %s --tinyc %s --runner %s" % (python, os.path.join(src, "test", "Compression", "run_folders.py"),
+                                      os.path.join(config.tinyc_tools_dir, "tinyc"),
+                                      os.path.join(src, "tools", "tinyc-run", "tinyc-run"))))
