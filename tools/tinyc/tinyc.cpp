@@ -199,7 +199,7 @@ int compile() {
   if (!sanitize.empty() && sanitize != "address")
     return fail("unknown sanitizer '" + sanitize + "'; only 'address' is supported");
   if (!sanitize.empty() && !llvm::StringRef(target->triple).contains("linux"))
-    return fail("-sanitize=address needs a hosted target (x86-64), not '" + target->name + "'");
+    return fail("-sanitize=address needs a hosted target (x86-64, x86-64-v2), not '" + target->name + "'");
 
   OnnxImportOptions importOptions;
   for (const std::string &spec : inputShapes) {
