@@ -70,7 +70,9 @@ void tinyc::buildTensorPipeline(OpPassManager &pm, const PipelineOptions &option
 }
 
 void tinyc::buildLoweringPipeline(OpPassManager &pm, const PipelineOptions &options) {
-  pm.addPass(createTinycLowerToLoops());
+  TinycLowerToLoopsOptions loopOptions;
+  loopOptions.optimizeForSize = options.optimizeForSize;
+  pm.addPass(createTinycLowerToLoops(loopOptions));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   pm.addPass(arith::createArithExpandOpsPass());

@@ -10,7 +10,7 @@
 // ARRAYS-DAG: %[[V:.*]] = tinyc.constant dense<[3.000000e+00, 2.000000e+00, -1.000000e+00]> : tensor<3xf32>
 // ARRAYS-DAG: %[[O:.*]] = tinyc.constant dense<[5, 16, 21]> : tensor<3xi16>
 // ARRAYS-DAG: %[[R:.*]] = tinyc.constant dense<[0, 1, 3]> : tensor<3xi32>
-// ARRAYS: tinyc.sparse_conv %arg0, %[[V]], %[[O]], %[[R]] bias %{{.*}} {act = #tinyc.act<relu>, dilations = array<i64: 1, 1>, group = 1 : i64, kernel = array<i64: 2, 2>, strides = array<i64: 1, 1>, tinyc.applied = ["sparsify-weights: arrays, 81.2% zeros, weights 64 -> 30 bytes"], unroll = false}
+// ARRAYS: tinyc.sparse_conv %arg0, %[[V]], %[[O]], %[[R]] bias %{{.*}} {act = #tinyc.act<relu>, dilations = array<i64: 1, 1>, group = 1 : i64, kernel = array<i64: 2, 2>, strides = array<i64: 1, 1>, tinyc.applied = ["sparsify-weights: arrays, 81.2% zeros, weights 64 -> 30 bytes, estimated instructions {{.*}}"], unroll = false}
 // AUTO-LABEL: func.func @conv
 // AUTO: tinyc.sparse_conv {{.*}}unroll = true
 func.func @conv(%x: tensor<1x2x4x4xf32>) -> tensor<1x2x3x3xf32> {

@@ -296,6 +296,7 @@ int compile() {
   pipeline.indexBitwidth = target->pointerBits;
   pipeline.bufferAlignment = std::min<unsigned>(16, target->arenaAlign);
   pipeline.layerMarkers = layerMarkers;
+  pipeline.optimizeForSize = optLevel == 's' || optLevel == 'z';
   if (!(factorizeTolerance >= 0.0 && factorizeTolerance < 1.0))
     return fail("--factorize-tolerance=" + std::to_string(factorizeTolerance.getValue()) +
                 " is not in [0, 1)");

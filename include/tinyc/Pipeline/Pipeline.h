@@ -27,6 +27,8 @@ struct PipelineOptions {
   /// The form tinyc-sparsify-weights gives sparse layers: auto (its cost
   /// model), dense, arrays or unrolled.
   std::string sparseKernel = "auto";
+  /// Smaller, slower loop nests (-Os, -Oz).
+  bool optimizeForSize = false;
   /// Bracket each layer with calls to profiling markers (tinyc-mark-layers).
   bool layerMarkers = false;
 };

@@ -172,7 +172,15 @@ def TinycLowerToLoops : Pass<"tinyc-lower-to-loops", "::mlir::ModuleOp"> {
     additions are applied in the producing loop nest's epilogue. Constants
     become read-only globals. Transcendental functions call the freestanding
     runtime (runtime/tinyc_runtime.h), which the code generator links in.
+
+    With `optimize-for-size`, loop nests favour code size over speed (for
+    -Os and -Oz): convolutions neither block output positions nor give
+    border positions code of their own.
   }];
+  let options = [
+    Option<"optimizeForSize", "optimize-for-size", "bool", /*default=*/"false",
+           "Smaller loop nests at the cost of speed">,
+  ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::func::FuncDialect",
     "::mlir::math::MathDialect", "::mlir::memref::MemRefDialect",

@@ -61,6 +61,8 @@ DenseElementsAttr storageData(DenseElementsAttr value) {
 }
 
 struct LowerToLoopsPass : tinyc::impl::TinycLowerToLoopsBase<LowerToLoopsPass> {
+  using TinycLowerToLoopsBase::TinycLowerToLoopsBase;
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
     auto func = module.lookupSymbol<func::FuncOp>("main");
@@ -82,7 +84,7 @@ struct LowerToLoopsPass : tinyc::impl::TinycLowerToLoopsBase<LowerToLoopsPass> {
     RewritePatternSet patterns(&getContext());
     populateDataMovementLowering(patterns, converter);
     populateElementwiseLowering(patterns, converter);
-    populateConvLowering(patterns, converter);
+    populateConvLowering(patterns, converter, optimizeForSize);
     populateBinaryLowering(patterns, converter);
     populatePoolLowering(patterns, converter);
     populateMatMulLowering(patterns, converter);

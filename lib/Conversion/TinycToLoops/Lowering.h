@@ -121,7 +121,9 @@ arith::FastMathFlagsAttr contractFlags(OpBuilder &b);
 void populateDataMovementLowering(RewritePatternSet &patterns, const TypeConverter &converter);
 void populateElementwiseLowering(RewritePatternSet &patterns, const TypeConverter &converter);
 void populateBinaryLowering(RewritePatternSet &patterns, const TypeConverter &converter);
-void populateConvLowering(RewritePatternSet &patterns, const TypeConverter &converter);
+/// `forSize`: smaller, slower loop nests (see tinyc-lower-to-loops).
+void populateConvLowering(RewritePatternSet &patterns, const TypeConverter &converter,
+                          bool forSize);
 void populatePoolLowering(RewritePatternSet &patterns, const TypeConverter &converter);
 void populateMatMulLowering(RewritePatternSet &patterns, const TypeConverter &converter);
 void populateReduceLowering(RewritePatternSet &patterns, const TypeConverter &converter);
