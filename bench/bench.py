@@ -142,26 +142,28 @@ def section_sparsity(b):
     folder = pruned_models(b)
     out = ["## Pruned weights\n",
            "Magnitude-pruned copies (per-layer sparsity; IC and KWS converted to float first) "
-           "from `scripts/compression/make_pruned_models.sh`, compiled with "
-           "`--sparse-kernel=dense` (the baseline: every weight stored and multiplied), "
-           "`arrays` (every layer with zeros as value/offset arrays) and `auto` (the default: "
-           "channel removal plus the cost model's choice per layer).\n"]
+           "from `scripts/compression/make_pruned_models.sh`. *off*: "
+           "`--disable-pass=tinyc-sparsify-weights`, every weight stored and multiplied; "
+           "*channels*: `--sparse-kernel=dense`, only the structured part (channels whose "
+           "weights are all zero removed); *arrays*: every layer with zeros as value/offset "
+           "arrays; *auto*: the default, channel removal plus the cost model's choice per "
+           "layer. Speedup and sizes: auto against off.\n"]
     rows = []
     for name in sorted(os.listdir(folder)):
-        runs = {k: b.run(os.path.join(folder, name), ["--sparse-kernel=" + k])
-                for k in ("dense", "arrays", "auto")}
-        d, a, s = runs["dense"], runs["arrays"], runs["auto"]
-        rows.append([name, mega(d["instructions"]) + status(d), mega(a["instructions"]) + status(a),
-                     mega(s["instructions"]) + status(s),
-                     "%.2fx" % (d["instructions"] / s["instructions"]),
-                     kilo(d["sizes"]["rodata"]), kilo(s["sizes"]["rodata"]),
-                     kilo(d["sizes"]["text"]), kilo(s["sizes"]["text"])])
-    out.append(table(["model", "dense insns", "arrays insns", "auto insns", "auto speedup",
-                      "dense .rodata", "auto .rodata", "dense .text", "auto .text"], rows))
+        settings = {"off": ["--disable-pass=tinyc-sparsify-weights"]}
+        settings.update({k: ["--sparse-kernel=" + k] for k in ("dense", "arrays", "auto")})
+        runs = {k: b.run(os.path.join(folder, name), flags) for k, flags in settings.items()}
+        o, d, a, s = runs["off"], runs["dense"], runs["arrays"], runs["auto"]
+        rows.append([name] + [mega(r["instructions"]) + status(r) for r in (o, d, a, s)] +
+                    ["%.2fx" % (o["instructions"] / s["instructions"]),
+                     kilo(o["sizes"]["rodata"]), kilo(s["sizes"]["rodata"]),
+                     kilo(o["sizes"]["text"]), kilo(s["sizes"]["text"])])
+    out.append(table(["model", "off insns", "channels insns", "arrays insns", "auto insns",
+                      "speedup", "off .rodata", "auto .rodata", "off .text", "auto .text"], rows))
     return "\n".join(out)
 
 
-ESTIMATE = re.compile(r"estimated instructions dense (\d+) arrays (\d+) unrolled (\d+)")
+ESTIMATE = re.compile(r"estimated instructions dense (\d+) arrays (\d+) unrolled (\d+) \((.*)\)")
 
 
 def section_costmodel(b):
@@ -173,7 +175,7 @@ def section_costmodel(b):
            "kernels. *right* counts the layers where the cheaper estimate is the cheaper "
            "measurement; *lost* is what the wrong choices cost in total against the better "
            "kernel.\n"]
-    rows, detail = [], []
+    rows, detail, raw = [], [], []
     for name in sorted(os.listdir(folder)):
         model = os.path.join(folder, name)
         report = b.report(os.path.join(model, "model.onnx"), ["--sparse-kernel=arrays"])
@@ -182,15 +184,20 @@ def section_costmodel(b):
             for entry in layer["applied"]:
                 m = ESTIMATE.search(entry)
                 if m:
-                    estimates[layer["node"]] = (float(m.group(1)), float(m.group(2)))
+                    words = m.group(4).split()
+                    inputs = {k: int(v) for k, v in zip(words[::2], words[1::2])}
+                    estimates[layer["node"]] = (float(m.group(1)), float(m.group(2)), inputs)
         measured = {}
         for kernel in ("dense", "arrays"):
             run = b.run(model, ["--sparse-kernel=" + kernel], layers=True)
             for layer in run["layers"]:
                 node = layer["node"].rsplit(" (", 1)[0]
                 measured.setdefault(node, {})[kernel] = layer["instructions"]
+                if kernel == "dense":
+                    measured[node]["macs"] = layer["macs"]
+                    measured[node]["op"] = layer["op"]
         right, lost, ratios_d, ratios_a = 0, 0, [], []
-        for node, (est_d, est_a) in estimates.items():
+        for node, (est_d, est_a, inputs) in estimates.items():
             m = measured.get(node, {})
             if "dense" not in m or "arrays" not in m:
                 continue
@@ -200,6 +207,10 @@ def section_costmodel(b):
                 right += 1
             else:
                 lost += abs(m["arrays"] - m["dense"])
+            raw.append({"model": name, "node": node, "macs": m.get("macs", 0), "op": m.get("op"),
+                        "inputs": inputs,
+                        "estimated": {"dense": est_d, "arrays": est_a},
+                        "measured": {"dense": m["dense"], "arrays": m["arrays"]}})
             detail.append([name, node[-40:], mega(int(est_d)), mega(m["dense"]), mega(int(est_a)),
                            mega(m["arrays"]), "arrays" if est_a < est_d else "dense",
                            "arrays" if m["arrays"] < m["dense"] else "dense"])
@@ -210,6 +221,8 @@ def section_costmodel(b):
         rows.append([name, len(ratios_d), "%d/%d" % (right, len(ratios_d)), mega(lost),
                      "%.2f .. %.2f" % (ratios_d[0], ratios_d[-1]),
                      "%.2f .. %.2f" % (ratios_a[0], ratios_a[-1])])
+    with open(os.path.join(b.work, "costmodel.json"), "w") as f:
+        json.dump(raw, f, indent=1)
     out.append(table(["model", "layers", "right", "lost insns", "dense est/measured",
                       "arrays est/measured"], rows))
     out.append("\n<details><summary>Per layer</summary>\n\n" +
