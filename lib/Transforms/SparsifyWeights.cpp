@@ -30,7 +30,7 @@ enum class Kernel { dense, arrays, unrolled };
 // (typical error 10-20 %).
 
 // Dense code, by the number of output channels the lowering blocks together
-// (4 when they divide by 4, else 2, else 1; a depthwise convolution blocks
+// (4, or 2 or 1 in groups of fewer channels; a depthwise convolution blocks
 // positions instead): per MAC and, for the epilogue and stores, per output.
 double densePerMac(int64_t channelBlock, bool depthwise) {
   if (depthwise)
@@ -86,7 +86,7 @@ Choice choose(llvm::StringRef forced, int64_t denseMacs, int64_t positions, int6
               int64_t nonzero, int64_t rows, int64_t channelsPerGroup, int64_t block,
               bool depthwise, int64_t padded) {
   Choice c;
-  int64_t channelBlock = channelsPerGroup % 4 == 0 ? 4 : channelsPerGroup % 2 == 0 ? 2 : 1;
+  int64_t channelBlock = channelsPerGroup >= 4 ? 4 : channelsPerGroup >= 2 ? 2 : 1;
   c.inputs = llvm::formatv("positions {0} nonzero {1} rows {2} channel-block {3} block {4} "
                            "depthwise {5} padded {6}",
                            positions, nonzero, rows, channelBlock, block, depthwise ? 1 : 0,

@@ -63,7 +63,9 @@ cl::list<std::string> bindings("bind",
                                cl::desc("Make a graph input a compile-time constant, its value "
                                         "read from an ONNX TensorProto file (repeatable)"),
                                cl::value_desc("name=file.pb"), cl::cat(category));
-cl::opt<char> optLevel("O", cl::desc("Optimization level: 0, 1, 2 (default), 3, s or z"),
+cl::opt<char> optLevel("O",
+                       cl::desc("Optimization level: 0, 1, 2 (default), 3, s or z (s and z: "
+                                "smaller, slower loop nests)"),
                        cl::Prefix, cl::init('2'), cl::cat(category));
 cl::opt<std::string> sanitize("sanitize",
                               cl::desc("Instrument the generated code: address (x86-64 only; "

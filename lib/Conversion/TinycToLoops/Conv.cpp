@@ -79,6 +79,20 @@ llvm::SmallVector<Segment> segmentsOf(int64_t out, int64_t in, int64_t kernel, i
   return segments;
 }
 
+/// Runs `body` for begin, begin + step, ... (`count` times) in an scf.for,
+/// or once with a constant when count is 1.
+void forEach(OpBuilder &b, Location loc, int64_t begin, int64_t count, int64_t step,
+             llvm::function_ref<void(OpBuilder &, Location, Value)> body) {
+  if (count == 1)
+    return body(b, loc, indexConstant(b, loc, begin));
+  b.create<scf::ForOp>(loc, indexConstant(b, loc, begin), indexConstant(b, loc, begin + count * step),
+                       indexConstant(b, loc, step), std::nullopt,
+                       [&](OpBuilder &lb, Location ll, Value iv, ValueRange) {
+                         body(lb, ll, iv);
+                         lb.create<scf::YieldOp>(ll);
+                       });
+}
+
 // Border positions get their own code with constant taps (which unrolls like
 // the interior's) as long as the regions of a convolution stay within this
 // many; beyond it the dimension with the most border positions computes its
@@ -107,12 +121,11 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
     FakeQuantAttr quant = op.getQuantAttr();
     auto fm = contractFlags(rewriter);
 
-    // Register blocking: `mBlock` output channels times up to `pBlock`
+    // Register blocking: up to 4 output channels times up to `pBlock`
     // adjacent positions along the last dimension are computed together, so
-    // that each weight loaded serves pBlock and each input element mBlock
+    // that each weight loaded serves pBlock and each input element 4
     // multiply-accumulates. A depthwise convolution has one output channel
     // per group, so it blocks positions only.
-    int64_t mBlock = outPerGroup % 4 == 0 ? 4 : outPerGroup % 2 == 0 ? 2 : 1;
     int64_t pBlock = forSize ? 1 : 4;
 
     // The regions: one segment per spatial dimension. For size, a single
@@ -134,16 +147,10 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
       borders[widest] = Border::runtime;
     }
 
-    Location opLoc = op.getLoc();
-    buildLoops(rewriter, opLoc, {outShape[0], outShape[1] / mBlock},
-               [&](OpBuilder &b, Location loc, ValueRange outer) {
-      Value n = outer[0];
-      Value m0 = b.create<arith::MulIOp>(loc, outer[1], indexConstant(b, loc, mBlock));
-      Value channelBase = indexConstant(b, loc, 0);
-      if (group > 1) {
-        Value g = b.create<arith::DivUIOp>(loc, m0, indexConstant(b, loc, outPerGroup));
-        channelBase = b.create<arith::MulIOp>(loc, g, indexConstant(b, loc, inPerGroup));
-      }
+    // Computes output channels [m0, m0 + mBlock) of image n, whose group's
+    // input channels start at channelBase.
+    auto emitChannels = [&](OpBuilder &b, Location loc, Value n, Value m0, Value channelBase,
+                            int64_t mBlock) {
       llvm::SmallVector<Value> channels, biases;
       for (int64_t k = 0; k < mBlock; ++k) {
         Value m = k ? b.create<arith::AddIOp>(loc, m0, indexConstant(b, loc, k)).getResult() : m0;
@@ -271,21 +278,6 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
           }
       };
 
-      // Loops over a segment's positions, `step` at a time (a constant when
-      // the segment has one step).
-      auto forEach = [](OpBuilder &fb, Location l, int64_t begin, int64_t count, int64_t step,
-                        llvm::function_ref<void(OpBuilder &, Location, Value)> body) {
-        if (count == 1)
-          return body(fb, l, indexConstant(fb, l, begin));
-        fb.create<scf::ForOp>(l, indexConstant(fb, l, begin),
-                              indexConstant(fb, l, begin + count * step),
-                              indexConstant(fb, l, step), std::nullopt,
-                              [&](OpBuilder &lb, Location ll, Value iv, ValueRange) {
-                                body(lb, ll, iv);
-                                lb.create<scf::YieldOp>(ll);
-                              });
-      };
-
       // Every combination of segments, outermost dimension first.
       llvm::SmallVector<const Segment *> region(spatial);
       llvm::SmallVector<Value> leading(spatial - 1);
@@ -332,7 +324,28 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
         }
       };
       emit(b, loc, 0);
-    });
+    };
+
+    // Each group's channels in blocks of mBlock, then the rest one by one.
+    int64_t mBlock = outPerGroup >= 4 ? 4 : outPerGroup >= 2 ? 2 : 1;
+    int64_t blocked = outPerGroup / mBlock * mBlock;
+    buildLoops(rewriter, op.getLoc(), {outShape[0], group},
+               [&](OpBuilder &b, Location loc, ValueRange outer) {
+                 Value n = outer[0], g = outer[1];
+                 Value channelBase =
+                     b.create<arith::MulIOp>(loc, g, indexConstant(b, loc, inPerGroup));
+                 Value groupStart =
+                     b.create<arith::MulIOp>(loc, g, indexConstant(b, loc, outPerGroup));
+                 auto channelsFrom = [&](int64_t begin, int64_t count, int64_t block) {
+                   forEach(b, loc, begin, count, block, [&](OpBuilder &cb, Location cl, Value o) {
+                     emitChannels(cb, cl, n, cb.create<arith::AddIOp>(cl, groupStart, o),
+                                  channelBase, block);
+                   });
+                 };
+                 channelsFrom(0, blocked / mBlock, mBlock);
+                 if (blocked < outPerGroup)
+                   channelsFrom(blocked, outPerGroup - blocked, 1);
+               });
     rewriter.replaceOp(op, *out);
     return success();
   }
