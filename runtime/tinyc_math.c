@@ -40,6 +40,12 @@
 #if !defined(TINYC_MATH_PORTABLE) && defined(__ARM_FEATURE_DIRECTED_ROUNDING)
 #define TINYC_HW_ROUNDEVENF 1
 #endif
+/* FPv5 (Cortex-M7) has VRINTN, but ARMv7-M does not define __ARM_FEATURE_DIRECTED_ROUNDING and
+ * LLVM 19 calls roundevenf for llvm.roundeven there; the target description says -DTINYC_HW_VRINTN. */
+#if !defined(TINYC_MATH_PORTABLE) && !defined(TINYC_HW_ROUNDEVENF) && defined(TINYC_HW_VRINTN) && \
+    defined(__ARM_FP) && (__ARM_FP & 4)
+#define TINYC_VRINTN_ASM 1
+#endif
 
 /* ---- bit access (union punning is defined behaviour in C99 TC3 and later) ---- */
 
@@ -264,6 +270,10 @@ float tinyc_roundevenf(float x)
 {
 #if defined(TINYC_HW_ROUNDEVENF)
     return __builtin_roundevenf(x);
+#elif defined(TINYC_VRINTN_ASM)
+    float y;
+    __asm__("vrintn.f32 %0, %1" : "=t"(y) : "t"(x));
+    return y;
 #else
     uint32_t ux = f2u(x);
     float a, y;

@@ -10,7 +10,6 @@
 #include "llvm/Linker/Linker.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
-#include "llvm/Support/CommandLine.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/TargetParser/Triple.h"
@@ -28,15 +27,8 @@ std::unique_ptr<llvm::TargetMachine> createTargetMachine(const TargetInfo &targe
     llvm::InitializeAllTargets();
     llvm::InitializeAllTargetMCs();
     llvm::InitializeAllAsmPrinters();
-    if (const char *env = std::getenv("TINYC_LLVM_ARGS")) {
-      llvm::SmallVector<const char *> args{"tinyc"};
-      llvm::SmallVector<llvm::StringRef> parts;
-      llvm::StringRef(env).split(parts, ' ', -1, false);
-      static std::vector<std::string> storage(parts.begin(), parts.end());
-      for (const std::string &a : storage)
-        args.push_back(a.c_str());
-      llvm::cl::ParseCommandLineOptions(args.size(), args.data());
-    }
+    // The runtime bitcode linked into each model carries inline asm (e.g. VRINTN on Cortex-M7).
+    llvm::InitializeAllAsmParsers();
     return true;
   }();
   (void)initialized;
