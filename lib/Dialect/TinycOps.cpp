@@ -478,7 +478,7 @@ LogicalResult PackBitsOp::verify() {
 LogicalResult BinaryConvOp::verify() {
   if (failed(verifyAllStatic(*this)))
     return failure();
-  auto w = shapeOf(getWeightBits()), in = shapeOf(getInput()), out = shapeOf(getResult());
+  auto w = shapeOf(getWeightBits()), in = shapeOf(getInput());
   if (w.size() < 3)
     return emitOpError() << "weight bits of shape " << formatShape(w) << " have no kernel";
   size_t spatial = w.size() - 2;

@@ -41,8 +41,6 @@ TargetInfo parseTarget(const EmbeddedTarget &embedded) {
   t.abi = str(*llvmPart, "abi");
   t.pointerBits = codegen->getInteger("pointer_bits").value_or(64);
   t.arenaAlign = codegen->getInteger("arena_align").value_or(16);
-  t.hasPopcount = codegen->getBoolean("has_popcount").value_or(false);
-  t.hasFP64 = codegen->getBoolean("has_fp64").value_or(true);
   t.runtimeBitcode = llvm::StringRef(reinterpret_cast<const char *>(embedded.runtime),
                                      embedded.runtimeSize);
   return t;

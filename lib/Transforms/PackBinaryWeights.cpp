@@ -134,20 +134,9 @@ LogicalResult rewriteProduct(Operation *op, Value a, Value b, Value c, bool tran
   if (!alpha)
     return failure();
   Location loc = op->getLoc();
-  Value bias;
-  if (c) {
-    std::optional<std::vector<float>> cValues = readConstantFloats(c);
-    if (cValues) {
-      for (float &v : *cValues)
-        v *= beta;
-      bias = makeConstantFloats(rewriter, loc, cast<RankedTensorType>(c.getType()).getShape(),
-                                *cValues);
-    } else if (beta == 1.0f) {
-      bias = c;
-    } else {
-      return failure();
-    }
-  }
+  FailureOr<Value> bias = gemmBiasTimesBeta(rewriter, loc, c, beta);
+  if (failed(bias))
+    return failure();
   int64_t words = (k + 31) / 32;
   std::vector<uint32_t> bits(n * words, 0);
   for (auto [i, w] : llvm::enumerate(*weight)) {
@@ -164,7 +153,7 @@ LogicalResult rewriteProduct(Operation *op, Value a, Value b, Value c, bool tran
     packed = true;
   }
   auto binary = rewriter.create<BinaryGemmOp>(loc, type, input, makeBits(rewriter, loc, {n, words}, bits),
-                                              makeConstantFloats(rewriter, loc, {n}, *alpha), bias,
+                                              makeConstantFloats(rewriter, loc, {n}, *alpha), *bias,
                                               act, quant);
   recordApplied(binary, describe(packed, weight->size(), bits.size(), n), {op});
   rewriter.replaceOp(op, binary);

@@ -39,3 +39,17 @@ Value tinyc::makeConstantFloats(OpBuilder &b, Location loc, llvm::ArrayRef<int64
   auto type = RankedTensorType::get(shape, b.getF32Type());
   return b.create<ConstantOp>(loc, DenseElementsAttr::get(type, values));
 }
+
+FailureOr<Value> tinyc::gemmBiasTimesBeta(OpBuilder &b, Location loc, Value c, float beta) {
+  if (!c)
+    return Value();
+  // beta folds into a constant C; one known only at run time must be 1.
+  if (std::optional<std::vector<float>> values = readConstantFloats(c)) {
+    for (float &v : *values)
+      v *= beta;
+    return makeConstantFloats(b, loc, cast<RankedTensorType>(c.getType()).getShape(), *values);
+  }
+  if (beta == 1.0f)
+    return c;
+  return failure();
+}

@@ -274,21 +274,9 @@ LogicalResult rewriteProduct(Operation *op, Value a, Value b, Value c, bool tran
   if (choice.kernel == Kernel::dense)
     return failure();
   Location loc = op->getLoc();
-  Value bias;
-  if (c) {
-    // beta folds into a constant C; one known only at run time must be 1.
-    std::optional<std::vector<float>> cValues = readConstantFloats(c);
-    if (cValues) {
-      for (float &v : *cValues)
-        v *= beta;
-      bias = makeConstantFloats(rewriter, loc, cast<RankedTensorType>(c.getType()).getShape(),
-                                *cValues);
-    } else if (beta == 1.0f) {
-      bias = c;
-    } else {
-      return failure();
-    }
-  }
+  FailureOr<Value> bias = gemmBiasTimesBeta(rewriter, loc, c, beta);
+  if (failed(bias))
+    return failure();
   Rows rows;
   for (int64_t j = 0; j < n; ++j) {
     for (int64_t i = 0; i < k; ++i) {
@@ -303,7 +291,7 @@ LogicalResult rewriteProduct(Operation *op, Value a, Value b, Value c, bool tran
   Value values, offsets, rowStarts;
   int64_t bytes = makeRowConstants(rewriter, loc, rows, values, offsets, rowStarts);
   bool unroll = choice.kernel == Kernel::unrolled;
-  auto sparse = rewriter.create<SparseGemmOp>(loc, type, a, values, offsets, rowStarts, bias,
+  auto sparse = rewriter.create<SparseGemmOp>(loc, type, a, values, offsets, rowStarts, *bias,
                                               rewriter.getBoolAttr(unroll), act, quant);
   recordApplied(sparse,
                 describe(choice, zeros, weight->size(), 4 * weight->size(),
@@ -425,7 +413,7 @@ struct RemoveDeadChannels : OpRewritePattern<ConvOp> {
     ConvOp producerOp = getSoleProducer<ConvOp>(consumer.getInput());
     if (producerOp && producerOp.getGroup() > 1) {
       int64_t channels = producerOp.getType().getShape()[1];
-      if (producerOp.getGroup() != channels ||
+      if (static_cast<int64_t>(producerOp.getGroup()) != channels ||
           producerOp.getInput().getType().getShape()[1] != channels)
         return failure();
       depthwise = ConvData::read(producerOp);

@@ -20,10 +20,10 @@ struct TargetInfo {
   std::string name, description;
   // How LLVM generates code for it.
   std::string triple, cpu, features, floatABI, abi;
+  /// Width of index arithmetic in the generated code.
   unsigned pointerBits = 64;
   /// Alignment the caller must give the arena.
   unsigned arenaAlign = 16;
-  bool hasPopcount = false, hasFP64 = true;
   /// The runtime compiled for this target (LLVM bitcode).
   llvm::StringRef runtimeBitcode;
 };

@@ -26,6 +26,11 @@ std::optional<std::vector<float>> readConstantFloats(Value v);
 Value makeConstantFloats(OpBuilder &b, Location loc, llvm::ArrayRef<int64_t> shape,
                          llvm::ArrayRef<float> values);
 
+/// Gemm's C scaled by beta, as the bias of an op that has no beta: a new
+/// constant when C is one, C itself when beta is 1, otherwise failure. A null
+/// C gives a null bias.
+FailureOr<Value> gemmBiasTimesBeta(OpBuilder &b, Location loc, Value c, float beta);
+
 /// Whether `v` is produced by an op of type OpTy that nothing else uses.
 template <typename OpTy>
 OpTy getSoleProducer(Value v) {
