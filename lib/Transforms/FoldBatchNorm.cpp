@@ -72,51 +72,32 @@ LogicalResult foldIntoGemm(BatchNormOp bn, const Affine &a, PatternRewriter &rew
   Operation *producer = bn.getInput().getDefiningOp();
   if (!producer || !producer->hasOneUse() || bn.getType().getRank() != 2)
     return failure();
-  Value lhs, rhs, c;
-  bool transA = false, transB = false;
-  float alpha = 1.0f, beta = 1.0f;
-  if (auto gemm = dyn_cast<GemmOp>(producer)) {
-    if (gemm.getActAttr() || gemm.getQuantAttr())
-      return failure();
-    lhs = gemm.getA(), rhs = gemm.getB(), c = gemm.getC();
-    transA = gemm.getTransA(), transB = gemm.getTransB();
-    alpha = gemm.getAlpha().convertToFloat(), beta = gemm.getBeta().convertToFloat();
-  } else if (auto matmul = dyn_cast<MatMulOp>(producer)) {
-    if (matmul.getActAttr() || matmul.getQuantAttr() ||
-        matmul.getLhs().getType().getRank() != 2 || matmul.getRhs().getType().getRank() != 2)
-      return failure();
-    lhs = matmul.getLhs(), rhs = matmul.getRhs();
-  } else {
-    return failure();
-  }
-  auto weight = readConstantFloats(rhs);
-  if (!weight)
+  std::optional<ConstantProduct> p = matchConstantProduct(producer);
+  if (!p || p->act || p->quant)
     return failure();
   size_t n = a.s.size();
   std::vector<float> bias(n, 0.0f);
-  if (c) {
+  if (p->c) {
     // Only a bias per output column folds this way.
-    auto cValues = readConstantFloats(c);
-    auto cShape = cast<RankedTensorType>(c.getType()).getShape();
+    auto cValues = readConstantFloats(p->c);
+    auto cShape = cast<RankedTensorType>(p->c.getType()).getShape();
     if (!cValues || cValues->size() != n || cShape.back() != static_cast<int64_t>(n))
       return failure();
     bias = *cValues;
   }
-  auto rhsShape = cast<RankedTensorType>(rhs.getType()).getShape();
-  for (size_t i = 0; i < weight->size(); ++i) {
-    // Column j of op(B): B is [K, N], or [N, K] when transposed.
-    size_t j = transB ? i / rhsShape[1] : i % rhsShape[1];
-    (*weight)[i] *= a.s[j];
-  }
+  std::vector<float> weight = std::move(p->weight);
+  for (size_t i = 0; i < weight.size(); ++i)
+    weight[i] *= a.s[p->columnOf(i)];
   for (size_t j = 0; j < n; ++j)
-    bias[j] = beta * bias[j] * a.s[j] + a.t[j];
+    bias[j] = p->beta * bias[j] * a.s[j] + a.t[j];
   Location loc = rewriter.getFusedLoc({producer->getLoc(), bn.getLoc()});
-  Value w = makeConstantFloats(rewriter, loc, rhsShape, *weight);
+  Value w = makeConstantFloats(rewriter, loc, cast<RankedTensorType>(p->b.getType()).getShape(),
+                               weight);
   Value b = makeConstantFloats(rewriter, loc, {static_cast<int64_t>(n)}, bias);
   auto folded = rewriter.create<GemmOp>(
-      loc, bn.getType(), lhs, w, b, rewriter.getBoolAttr(transA), rewriter.getBoolAttr(transB),
-      rewriter.getF32FloatAttr(alpha), rewriter.getF32FloatAttr(1.0f), ActivationAttr(),
-      FakeQuantAttr());
+      loc, bn.getType(), p->a, w, b, rewriter.getBoolAttr(p->transA),
+      rewriter.getBoolAttr(p->transB), rewriter.getF32FloatAttr(p->alpha),
+      rewriter.getF32FloatAttr(1.0f), ActivationAttr(), FakeQuantAttr());
   recordApplied(folded, "fold-batchnorm", {producer});
   rewriter.replaceOp(bn, folded);
   rewriter.eraseOp(producer);

@@ -120,64 +120,45 @@ struct BinaryConv : OpRewritePattern<ConvOp> {
 };
 
 /// alpha * a * B + beta * c with binary B ==> binary_gemm(a, bits, alpha * alpha_n, beta * c).
-LogicalResult rewriteProduct(Operation *op, Value a, Value b, Value c, bool transB, float alphaG,
-                             float beta, ActivationAttr act, FakeQuantAttr quant,
-                             PatternRewriter &rewriter) {
-  auto type = cast<RankedTensorType>(op->getResult(0).getType());
-  std::optional<std::vector<float>> weight = readConstantFloats(b);
-  if (!weight || !type.getElementType().isF32())
-    return failure();
-  auto bShape = cast<RankedTensorType>(b.getType()).getShape();
-  int64_t k = transB ? bShape[1] : bShape[0], n = transB ? bShape[0] : bShape[1];
-  auto column = [&](int64_t i) { return transB ? i / k : i % n; };
-  std::optional<std::vector<float>> alpha = binaryAlphas(*weight, n, column);
+LogicalResult rewriteProduct(const ConstantProduct &p, PatternRewriter &rewriter) {
+  std::optional<std::vector<float>> alpha =
+      binaryAlphas(p.weight, p.n, [&](int64_t i) { return p.columnOf(i); });
   if (!alpha)
     return failure();
-  Location loc = op->getLoc();
-  FailureOr<Value> bias = gemmBiasTimesBeta(rewriter, loc, c, beta);
+  FailureOr<Value> bias = productBias(rewriter, p);
   if (failed(bias))
     return failure();
-  int64_t words = (k + 31) / 32;
-  std::vector<uint32_t> bits(n * words, 0);
-  for (auto [i, w] : llvm::enumerate(*weight)) {
-    int64_t row = transB ? i % k : i / n;
+  Location loc = p.op->getLoc();
+  int64_t words = (p.k + 31) / 32;
+  std::vector<uint32_t> bits(p.n * words, 0);
+  for (auto [i, w] : llvm::enumerate(p.weight)) {
+    int64_t row = p.rowOf(i);
     if (w < 0.0f)
-      bits[column(i) * words + row / 32] |= uint32_t{1} << (row % 32);
+      bits[p.columnOf(i) * words + row / 32] |= uint32_t{1} << (row % 32);
   }
   for (float &v : *alpha)
-    v *= alphaG;
-  Value input = a;
+    v *= p.alpha;
+  Value input = p.a;
   bool packed = false;
-  if (Value x = beforeSign(a, rewriter)) {
+  if (Value x = beforeSign(p.a, rewriter)) {
     input = packedInput(x, /*axis=*/1, rewriter);
     packed = true;
   }
-  auto binary = rewriter.create<BinaryGemmOp>(loc, type, input, makeBits(rewriter, loc, {n, words}, bits),
-                                              makeConstantFloats(rewriter, loc, {n}, *alpha), *bias,
-                                              act, quant);
-  recordApplied(binary, describe(packed, weight->size(), bits.size(), n), {op});
-  rewriter.replaceOp(op, binary);
+  auto binary = rewriter.create<BinaryGemmOp>(
+      loc, p.op->getResult(0).getType(), input, makeBits(rewriter, loc, {p.n, words}, bits),
+      makeConstantFloats(rewriter, loc, {p.n}, *alpha), *bias, p.act, p.quant);
+  recordApplied(binary, describe(packed, p.weight.size(), bits.size(), p.n), {p.op});
+  rewriter.replaceOp(p.op, binary);
   return success();
 }
 
-struct BinaryGemm : OpRewritePattern<GemmOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(GemmOp gemm, PatternRewriter &rewriter) const override {
-    if (gemm.getTransA())
-      return failure();
-    return rewriteProduct(gemm, gemm.getA(), gemm.getB(), gemm.getC(), gemm.getTransB(),
-                          gemm.getAlpha().convertToFloat(), gemm.getBeta().convertToFloat(),
-                          gemm.getActAttr(), gemm.getQuantAttr(), rewriter);
-  }
-};
-
-struct BinaryMatMul : OpRewritePattern<MatMulOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(MatMulOp matmul, PatternRewriter &rewriter) const override {
-    if (matmul.getLhs().getType().getRank() != 2 || matmul.getRhs().getType().getRank() != 2)
-      return failure();
-    return rewriteProduct(matmul, matmul.getLhs(), matmul.getRhs(), Value(), false, 1.0f, 1.0f,
-                          matmul.getActAttr(), matmul.getQuantAttr(), rewriter);
+/// Gemm and 2-d MatMul.
+template <typename OpTy>
+struct BinaryProduct : OpRewritePattern<OpTy> {
+  using OpRewritePattern<OpTy>::OpRewritePattern;
+  LogicalResult matchAndRewrite(OpTy op, PatternRewriter &rewriter) const override {
+    std::optional<ConstantProduct> product = matchConstantProduct(op);
+    return product && !product->transA ? rewriteProduct(*product, rewriter) : failure();
   }
 };
 
@@ -207,7 +188,7 @@ struct PackBinaryWeightsPass : tinyc::impl::TinycPackBinaryWeightsBase<PackBinar
     if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(signs))))
       return signalPassFailure();
     RewritePatternSet patterns(&getContext());
-    patterns.add<BinaryConv, BinaryGemm, BinaryMatMul>(&getContext());
+    patterns.add<BinaryConv, BinaryProduct<GemmOp>, BinaryProduct<MatMulOp>>(&getContext());
     if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

@@ -40,16 +40,51 @@ Value tinyc::makeConstantFloats(OpBuilder &b, Location loc, llvm::ArrayRef<int64
   return b.create<ConstantOp>(loc, DenseElementsAttr::get(type, values));
 }
 
-FailureOr<Value> tinyc::gemmBiasTimesBeta(OpBuilder &b, Location loc, Value c, float beta) {
+std::optional<ConstantProduct> tinyc::matchConstantProduct(Operation *op) {
+  ConstantProduct p;
+  p.op = op;
+  if (auto gemm = dyn_cast<GemmOp>(op)) {
+    p.a = gemm.getA();
+    p.b = gemm.getB();
+    p.c = gemm.getC();
+    p.transA = gemm.getTransA();
+    p.transB = gemm.getTransB();
+    p.alpha = gemm.getAlpha().convertToFloat();
+    p.beta = gemm.getBeta().convertToFloat();
+    p.act = gemm.getActAttr();
+    p.quant = gemm.getQuantAttr();
+  } else if (auto matmul = dyn_cast<MatMulOp>(op)) {
+    if (matmul.getLhs().getType().getRank() != 2 || matmul.getRhs().getType().getRank() != 2)
+      return std::nullopt;
+    p.a = matmul.getLhs();
+    p.b = matmul.getRhs();
+    p.act = matmul.getActAttr();
+    p.quant = matmul.getQuantAttr();
+  } else {
+    return std::nullopt;
+  }
+  std::optional<std::vector<float>> weight = readConstantFloats(p.b);
+  if (!weight || !cast<RankedTensorType>(op->getResult(0).getType()).getElementType().isF32())
+    return std::nullopt;
+  p.weight = std::move(*weight);
+  auto bShape = cast<RankedTensorType>(p.b.getType()).getShape();
+  p.k = p.transB ? bShape[1] : bShape[0];
+  p.n = p.transB ? bShape[0] : bShape[1];
+  return p;
+}
+
+FailureOr<Value> tinyc::productBias(OpBuilder &b, const ConstantProduct &product) {
+  Value c = product.c;
   if (!c)
     return Value();
   // beta folds into a constant C; one known only at run time must be 1.
   if (std::optional<std::vector<float>> values = readConstantFloats(c)) {
     for (float &v : *values)
-      v *= beta;
-    return makeConstantFloats(b, loc, cast<RankedTensorType>(c.getType()).getShape(), *values);
+      v *= product.beta;
+    return makeConstantFloats(b, product.op->getLoc(),
+                              cast<RankedTensorType>(c.getType()).getShape(), *values);
   }
-  if (beta == 1.0f)
+  if (product.beta == 1.0f)
     return c;
   return failure();
 }

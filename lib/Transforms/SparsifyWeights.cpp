@@ -257,71 +257,49 @@ struct SparseConv : OpRewritePattern<ConvOp> {
 
 /// y = alpha * a * B + beta * c with constant B; output column j keeps B's
 /// nonzeros of column j (row j when B is transposed), scaled by alpha.
-LogicalResult rewriteProduct(Operation *op, Value a, Value b, Value c, bool transB, float alpha,
-                             float beta, ActivationAttr act, FakeQuantAttr quant,
-                             llvm::StringRef forced, PatternRewriter &rewriter) {
-  auto type = cast<RankedTensorType>(op->getResult(0).getType());
-  std::optional<std::vector<float>> weight = readConstantFloats(b);
-  if (!weight || !type.getElementType().isF32())
-    return failure();
-  auto bShape = cast<RankedTensorType>(b.getType()).getShape();
-  int64_t k = transB ? bShape[1] : bShape[0], n = transB ? bShape[0] : bShape[1];
-  int64_t zeros = llvm::count(*weight, 0.0f);
-  int64_t nonzero = weight->size() - zeros;
+LogicalResult rewriteProduct(const ConstantProduct &p, llvm::StringRef forced,
+                             PatternRewriter &rewriter) {
+  auto type = cast<RankedTensorType>(p.op->getResult(0).getType());
+  int64_t size = p.weight.size();
+  int64_t zeros = llvm::count(p.weight, 0.0f);
   int64_t rowsOfA = type.getShape()[0];
   Choice choice =
-      choose(forced, rowsOfA * k * n, rowsOfA, weight->size(), nonzero, n, n, 1, false, 0);
+      choose(forced, rowsOfA * p.k * p.n, rowsOfA, size, size - zeros, p.n, p.n, 1, false, 0);
   if (choice.kernel == Kernel::dense)
     return failure();
-  Location loc = op->getLoc();
-  FailureOr<Value> bias = gemmBiasTimesBeta(rewriter, loc, c, beta);
+  FailureOr<Value> bias = productBias(rewriter, p);
   if (failed(bias))
     return failure();
   Rows rows;
-  for (int64_t j = 0; j < n; ++j) {
-    for (int64_t i = 0; i < k; ++i) {
-      float w = (*weight)[transB ? j * k + i : i * n + j];
+  for (int64_t j = 0; j < p.n; ++j) {
+    for (int64_t i = 0; i < p.k; ++i) {
+      float w = p.at(i, j);
       if (w != 0.0f) {
-        rows.values.push_back(alpha * w);
+        rows.values.push_back(p.alpha * w);
         rows.offsets.push_back(i);
       }
     }
     rows.rowStarts.push_back(rows.values.size());
   }
+  Location loc = p.op->getLoc();
   Value values, offsets, rowStarts;
   int64_t bytes = makeRowConstants(rewriter, loc, rows, values, offsets, rowStarts);
   bool unroll = choice.kernel == Kernel::unrolled;
-  auto sparse = rewriter.create<SparseGemmOp>(loc, type, a, values, offsets, rowStarts, *bias,
-                                              rewriter.getBoolAttr(unroll), act, quant);
-  recordApplied(sparse,
-                describe(choice, zeros, weight->size(), 4 * weight->size(),
-                         unroll ? 0 : bytes),
-                {op});
-  rewriter.replaceOp(op, sparse);
+  auto sparse = rewriter.create<SparseGemmOp>(loc, type, p.a, values, offsets, rowStarts, *bias,
+                                              rewriter.getBoolAttr(unroll), p.act, p.quant);
+  recordApplied(sparse, describe(choice, zeros, size, 4 * size, unroll ? 0 : bytes), {p.op});
+  rewriter.replaceOp(p.op, sparse);
   return success();
 }
 
-struct SparseGemm : OpRewritePattern<GemmOp> {
-  SparseGemm(MLIRContext *context, std::string kernel)
-      : OpRewritePattern(context), forced(std::move(kernel)) {}
-  LogicalResult matchAndRewrite(GemmOp gemm, PatternRewriter &rewriter) const override {
-    if (gemm.getTransA())
-      return failure();
-    return rewriteProduct(gemm, gemm.getA(), gemm.getB(), gemm.getC(), gemm.getTransB(),
-                          gemm.getAlpha().convertToFloat(), gemm.getBeta().convertToFloat(),
-                          gemm.getActAttr(), gemm.getQuantAttr(), forced, rewriter);
-  }
-  std::string forced;
-};
-
-struct SparseMatMul : OpRewritePattern<MatMulOp> {
-  SparseMatMul(MLIRContext *context, std::string kernel)
-      : OpRewritePattern(context), forced(std::move(kernel)) {}
-  LogicalResult matchAndRewrite(MatMulOp matmul, PatternRewriter &rewriter) const override {
-    if (matmul.getLhs().getType().getRank() != 2 || matmul.getRhs().getType().getRank() != 2)
-      return failure();
-    return rewriteProduct(matmul, matmul.getLhs(), matmul.getRhs(), Value(), false, 1.0f, 1.0f,
-                          matmul.getActAttr(), matmul.getQuantAttr(), forced, rewriter);
+/// Gemm and 2-d MatMul.
+template <typename OpTy>
+struct SparseProduct : OpRewritePattern<OpTy> {
+  SparseProduct(MLIRContext *context, std::string kernel)
+      : OpRewritePattern<OpTy>(context), forced(std::move(kernel)) {}
+  LogicalResult matchAndRewrite(OpTy op, PatternRewriter &rewriter) const override {
+    std::optional<ConstantProduct> product = matchConstantProduct(op);
+    return product && !product->transA ? rewriteProduct(*product, forced, rewriter) : failure();
   }
   std::string forced;
 };
@@ -517,7 +495,7 @@ struct SparsifyWeightsPass : tinyc::impl::TinycSparsifyWeightsBase<SparsifyWeigh
     if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(structured))))
       return signalPassFailure();
     RewritePatternSet patterns(&getContext());
-    patterns.add<SparseConv, SparseGemm, SparseMatMul>(&getContext(), kernel);
+    patterns.add<SparseConv, SparseProduct<GemmOp>, SparseProduct<MatMulOp>>(&getContext(), kernel);
     if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

@@ -42,6 +42,26 @@ func.func @into_gemm(%a: tensor<1x2xf32>) -> tensor<1x2xf32> {
 
 // -----
 
+// The same product with B stored transposed ([N, K]): op(B)'s columns are
+// B's rows, [1, 3] and [2, 4], and scale to [2, 6] and [1, 2].
+// CHECK-LABEL: func.func @into_gemm_trans_b
+// CHECK-DAG: %[[B:.*]] = tinyc.constant dense<{{\[}}[2.000000e+00, 6.000000e+00], [1.000000e+00, 2.000000e+00]]> : tensor<2x2xf32>
+// CHECK-DAG: %[[C:.*]] = tinyc.constant dense<[2.000000e+00, 1.500000e+00]> : tensor<2xf32>
+// CHECK: tinyc.gemm %arg0, %[[B]], %[[C]] {alpha = 1.000000e+00 : f32, beta = 1.000000e+00 : f32{{.*}}trans_a = false, trans_b = true
+func.func @into_gemm_trans_b(%a: tensor<1x2xf32>) -> tensor<1x2xf32> {
+  %b = tinyc.constant dense<[[1.0, 3.0], [2.0, 4.0]]> : tensor<2x2xf32>
+  %c = tinyc.constant dense<1.0> : tensor<2xf32>
+  %y = tinyc.gemm %a, %b, %c {trans_a = false, trans_b = true, alpha = 1.0 : f32, beta = 1.0 : f32} : (tensor<1x2xf32>, tensor<2x2xf32>, tensor<2xf32>) -> tensor<1x2xf32>
+  %scale = tinyc.constant dense<[2.0, 1.0]> : tensor<2xf32>
+  %beta = tinyc.constant dense<[0.0, 1.0]> : tensor<2xf32>
+  %mean = tinyc.constant dense<0.0> : tensor<2xf32>
+  %var = tinyc.constant dense<[1.0, 4.0]> : tensor<2xf32>
+  %n = tinyc.batch_norm %y, %scale, %beta, %mean, %var {epsilon = 0.0 : f32} : (tensor<1x2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<1x2xf32>
+  return %n : tensor<1x2xf32>
+}
+
+// -----
+
 // Alone (its input is an argument), it becomes a per-channel scale and shift.
 // CHECK-LABEL: func.func @alone
 // CHECK-DAG: %[[S:.*]] = tinyc.constant dense<[2.000000e+00, 5.000000e-01]> : tensor<2xf32>

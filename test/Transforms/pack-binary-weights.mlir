@@ -63,3 +63,15 @@ func.func @not_binary(%x: tensor<1x2x4x4xf32>) -> (tensor<1x1x4x4xf32>, tensor<1
   %v = tinyc.conv %x, %z {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, group = 1 : i64} : (tensor<1x2x4x4xf32>, tensor<1x2x1x1xf32>) -> tensor<1x1x4x4xf32>
   return %y, %v : tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32>
 }
+
+// -----
+
+// Left alone: a transposed A (binary_gemm reads A as is).
+// CHECK-LABEL: func.func @trans_a
+// CHECK: tinyc.gemm
+// CHECK-NOT: binary
+func.func @trans_a(%a: tensor<2x1xf32>) -> tensor<1x2xf32> {
+  %b = tinyc.constant dense<[[1.0, -1.0], [-1.0, -1.0]]> : tensor<2x2xf32>
+  %y = tinyc.gemm %a, %b {trans_a = true, trans_b = false, alpha = 1.0 : f32, beta = 1.0 : f32} : (tensor<2x1xf32>, tensor<2x2xf32>) -> tensor<1x2xf32>
+  return %y : tensor<1x2xf32>
+}

@@ -50,6 +50,32 @@ func.func @gemm(%a: tensor<1x4xf32>) -> tensor<1x3xf32> {
 
 // -----
 
+// A 2-d MatMul: column 0 of B has no nonzero, column 1 one (3 at row 0).
+// ARRAYS-LABEL: func.func @matmul
+// ARRAYS-DAG: %[[V:.*]] = tinyc.constant dense<3.000000e+00> : tensor<1xf32>
+// ARRAYS-DAG: %[[O:.*]] = tinyc.constant dense<0> : tensor<1xi16>
+// ARRAYS-DAG: %[[R:.*]] = tinyc.constant dense<[0, 0, 1]> : tensor<3xi32>
+// ARRAYS: tinyc.sparse_gemm %arg0, %[[V]], %[[O]], %[[R]] {
+func.func @matmul(%a: tensor<1x2xf32>) -> tensor<1x2xf32> {
+  %b = tinyc.constant dense<[[0.0, 3.0], [0.0, 0.0]]> : tensor<2x2xf32>
+  %y = tinyc.matmul %a, %b : (tensor<1x2xf32>, tensor<2x2xf32>) -> tensor<1x2xf32>
+  return %y : tensor<1x2xf32>
+}
+
+// -----
+
+// A transposed A is left alone, even when forced: sparse_gemm reads A as is.
+// ARRAYS-LABEL: func.func @trans_a
+// ARRAYS: tinyc.gemm
+// ARRAYS-NOT: sparse_gemm
+func.func @trans_a(%a: tensor<4x1xf32>) -> tensor<1x3xf32> {
+  %b = tinyc.constant dense<[[0.0, 1.0, 0.0], [0.0, 0.0, 0.0], [2.0, 0.0, 0.0], [0.0, 0.0, 0.0]]> : tensor<4x3xf32>
+  %y = tinyc.gemm %a, %b {trans_a = true, trans_b = false, alpha = 1.0 : f32, beta = 1.0 : f32} : (tensor<4x1xf32>, tensor<4x3xf32>) -> tensor<1x3xf32>
+  return %y : tensor<1x3xf32>
+}
+
+// -----
+
 // Left alone by the cost model: no zeros (dense code is faster and the
 // arrays would be larger).
 // AUTO-LABEL: func.func @dense

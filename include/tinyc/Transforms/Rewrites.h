@@ -26,10 +26,35 @@ std::optional<std::vector<float>> readConstantFloats(Value v);
 Value makeConstantFloats(OpBuilder &b, Location loc, llvm::ArrayRef<int64_t> shape,
                          llvm::ArrayRef<float> values);
 
-/// Gemm's C scaled by beta, as the bias of an op that has no beta: a new
-/// constant when C is one, C itself when beta is 1, otherwise failure. A null
+/// A Gemm or a 2-d MatMul whose B is a float32 constant and whose result is
+/// float32, seen as alpha * op(a) * op(B) + beta * c: what the passes that
+/// rewrite constant weights read from either op.
+struct ConstantProduct {
+  Operation *op = nullptr;
+  Value a, b, c; ///< c is null when there is none
+  bool transA = false, transB = false;
+  float alpha = 1.0f, beta = 1.0f;
+  ActivationAttr act;
+  FakeQuantAttr quant;
+  std::vector<float> weight; ///< B's values as stored (n x k when transB)
+  int64_t k = 0, n = 0;      ///< op(B) is k x n
+
+  /// Row (0..k) and column (0..n) of B's `index`-th stored value.
+  int64_t rowOf(int64_t index) const { return transB ? index % k : index / n; }
+  int64_t columnOf(int64_t index) const { return transB ? index / k : index % n; }
+  /// B[row][column], wherever transB stores it.
+  float at(int64_t row, int64_t column) const {
+    return weight[transB ? column * k + row : row * n + column];
+  }
+};
+
+/// `op` as a ConstantProduct, or nothing if it is not one.
+std::optional<ConstantProduct> matchConstantProduct(Operation *op);
+
+/// The product's C scaled by beta, as the bias of an op that has no beta: a
+/// new constant when C is one, C itself when beta is 1, otherwise failure. No
 /// C gives a null bias.
-FailureOr<Value> gemmBiasTimesBeta(OpBuilder &b, Location loc, Value c, float beta);
+FailureOr<Value> productBias(OpBuilder &b, const ConstantProduct &product);
 
 /// Whether `v` is produced by an op of type OpTy that nothing else uses.
 template <typename OpTy>
