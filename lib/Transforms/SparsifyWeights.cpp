@@ -180,29 +180,26 @@ struct SparseConv : OpRewritePattern<ConvOp> {
     int64_t nonzero = weight->size() - zeros;
     int64_t positions = getNumElements(outShape) / m;
     int64_t block = SparseConvOp::getPositionBlock(outShape.back());
+    // The sparse forms read a padded copy of the input, whose flat offsets
+    // every tap can use unchecked.
     llvm::ArrayRef<int64_t> pads = conv.getPads();
-    int64_t paddedSize = 0;
-    if (llvm::any_of(pads, [](int64_t p) { return p != 0; })) {
-      paddedSize = inShape[0] * inShape[1];
-      for (size_t i = 0; i < spatial; ++i)
-        paddedSize *= inShape[2 + i] + pads[i] + pads[spatial + i];
-    }
+    bool hasPads = llvm::any_of(pads, [](int64_t p) { return p != 0; });
+    llvm::SmallVector<int64_t> padded(inShape);
+    for (size_t i = 0; i < spatial; ++i)
+      padded[2 + i] += pads[i] + pads[spatial + i];
     Choice choice = choose(forced, conv.getMacCount(), positions, weight->size(), nonzero, m,
-                           m / conv.getGroup(),
-                           block, conv.getGroup() > 1 && cg == 1, paddedSize);
+                           m / conv.getGroup(), block, conv.getGroup() > 1 && cg == 1,
+                           hasPads ? getNumElements(padded) : 0);
     if (choice.kernel == Kernel::dense)
       return failure();
 
-    // The padded input, whose flat offsets every tap can use unchecked.
     Location loc = conv.getLoc();
     Value input = conv.getInput();
-    llvm::SmallVector<int64_t> padded(inShape);
-    if (llvm::any_of(pads, [](int64_t p) { return p != 0; })) {
+    if (hasPads) {
       llvm::SmallVector<int64_t> fullPads(2 * (spatial + 2), 0);
       for (size_t i = 0; i < spatial; ++i) {
         fullPads[2 + i] = pads[i];
         fullPads[spatial + 4 + i] = pads[spatial + i];
-        padded[2 + i] += pads[i] + pads[spatial + i];
       }
       Value zero = rewriter.create<ConstantOp>(
           loc, DenseElementsAttr::get(RankedTensorType::get({}, rewriter.getF32Type()), 0.0f));
