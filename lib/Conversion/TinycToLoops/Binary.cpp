@@ -23,6 +23,53 @@ Value popcount(OpBuilder &b, Location loc, Value word) {
   return b.create<math::CtPopOp>(loc, word);
 }
 
+/// The elements [first, last) = [32 * word, min(32 * word + 32, extent)) that
+/// a word of packed bits covers.
+struct Span {
+  Value first, last;
+};
+Span wordSpan(OpBuilder &b, Location loc, Value word, int64_t extent) {
+  Value first = b.create<arith::MulIOp>(loc, word, indexConstant(b, loc, 32));
+  Value end = b.create<arith::AddIOp>(loc, first, indexConstant(b, loc, 32));
+  return {first, b.create<arith::MinSIOp>(loc, end, indexConstant(b, loc, extent))};
+}
+
+/// Element `index`'s bit in the word whose span starts at `first`, as i32.
+Value bitPosition(OpBuilder &b, Location loc, Value index, Value first) {
+  return b.create<arith::IndexCastOp>(loc, b.getI32Type(),
+                                      b.create<arith::SubIOp>(loc, index, first));
+}
+
+/// Float inputs: sum - x where the weight bit at `position` is set (a -alpha
+/// weight), sum + x where it is clear.
+Value addOrSubtract(OpBuilder &b, Location loc, Value sum, Value x, Value weightWord,
+                    Value position) {
+  Value shifted = b.create<arith::ShRUIOp>(loc, weightWord, position);
+  Value bit = b.create<arith::AndIOp>(loc, shifted, i32Constant(b, loc, 1));
+  Value negative =
+      b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ne, bit, i32Constant(b, loc, 0));
+  Value add = b.create<arith::AddFOp>(loc, sum, x);
+  Value sub = b.create<arith::SubFOp>(loc, sum, x);
+  return b.create<arith::SelectOp>(loc, negative, sub, add);
+}
+
+/// Packed inputs: acc plus the number of nonzero inputs in one word whose
+/// sign differs from the weight's.
+Value addDiffering(OpBuilder &b, Location loc, Value acc, Value negativeBits, Value nonzeroBits,
+                   Value weightBits) {
+  Value t = b.create<arith::AndIOp>(loc, b.create<arith::XOrIOp>(loc, negativeBits, weightBits),
+                                    nonzeroBits);
+  return b.create<arith::AddIOp>(loc, acc, popcount(b, loc, t));
+}
+
+/// Packed inputs: the +-1 dot product, (nonzero - differing) agreeing minus
+/// `differing` disagreeing, as a float.
+Value packedDot(OpBuilder &b, Location loc, Value nonzero, Value differing, Type elem) {
+  Value count = b.create<arith::SubIOp>(
+      loc, nonzero, b.create<arith::ShLIOp>(loc, differing, i32Constant(b, loc, 1)));
+  return b.create<arith::SIToFPOp>(loc, elem, count);
+}
+
 struct SignLowering : OpConversionPattern<SignOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(SignOp op, OpAdaptor adaptor,
@@ -64,20 +111,16 @@ struct PackBitsLowering : OpConversionPattern<PackBitsOp> {
     loops.back() = words;
     buildLoops(rewriter, op.getLoc(), loops, [&](OpBuilder &b, Location loc, ValueRange ivs) {
       Value w = ivs.back();
-      Value first = b.create<arith::MulIOp>(loc, w, indexConstant(b, loc, 32));
-      Value last = b.create<arith::MinSIOp>(
-          loc, b.create<arith::AddIOp>(loc, first, indexConstant(b, loc, 32)),
-          indexConstant(b, loc, extent));
+      Span span = wordSpan(b, loc, w, extent);
       Value zero = i32Constant(b, loc, 0);
       llvm::SmallVector<Value> bits = buildReduction(
-          b, loc, first, last, ValueRange{zero, zero},
+          b, loc, span.first, span.last, ValueRange{zero, zero},
           [&](OpBuilder &rb, Location l, ValueRange c, ValueRange acc) -> llvm::SmallVector<Value> {
             llvm::SmallVector<Value> at(ivs.drop_back());
             at.insert(at.begin() + axis, c[0]);
             Value x = rb.create<memref::LoadOp>(l, adaptor.getInput(), at);
             Value fzero = floatConstant(rb, l, elem, 0.0);
-            Value shift = rb.create<arith::IndexCastOp>(
-                l, rb.getI32Type(), rb.create<arith::SubIOp>(l, c[0], first));
+            Value shift = bitPosition(rb, l, c[0], span.first);
             auto bit = [&](arith::CmpFPredicate predicate, Value word) {
               Value set = rb.create<arith::ExtUIOp>(
                   l, rb.getI32Type(), rb.create<arith::CmpFOp>(l, predicate, x, fzero));
@@ -189,13 +232,9 @@ struct BinaryConvLowering : OpConversionPattern<BinaryConvOp> {
                 llvm::SmallVector<Value> wAt{channel};
                 wAt.append(r.begin(), r.end());
                 Value w = rb.create<memref::LoadOp>(il, adaptor.getWeightBits(), wAt);
-                Value t = rb.create<arith::AndIOp>(il, rb.create<arith::XOrIOp>(il, s, w), z);
-                return {rb.create<arith::AddIOp>(il, acc[0], popcount(rb, il, t))};
+                return {addDiffering(rb, il, acc[0], s, z, w)};
               })[0];
-          // (nonzero - differing) agree, `differing` disagree.
-          Value count = mb.create<arith::SubIOp>(
-              ml, nonzero, mb.create<arith::ShLIOp>(ml, differing, i32Constant(mb, ml, 1)));
-          dot = mb.create<arith::SIToFPOp>(ml, elem, count);
+          dot = packedDot(mb, ml, nonzero, differing, elem);
         } else {
           // Float inputs: add where the weight bit is clear, subtract where set.
           dot = buildReduction(
@@ -205,27 +244,17 @@ struct BinaryConvLowering : OpConversionPattern<BinaryConvOp> {
                 llvm::SmallVector<Value> wAt{channel};
                 wAt.append(r.begin(), r.end());
                 Value word = rb.create<memref::LoadOp>(il, adaptor.getWeightBits(), wAt);
-                Value first = rb.create<arith::MulIOp>(il, r.back(), indexConstant(rb, il, 32));
-                Value last = rb.create<arith::MinSIOp>(
-                    il, rb.create<arith::AddIOp>(il, first, indexConstant(rb, il, 32)),
-                    indexConstant(rb, il, channels));
+                Span span = wordSpan(rb, il, r.back(), channels);
                 llvm::SmallVector<Value> tapAt = inputAt(rb, il, r.drop_back());
                 return buildReduction(
-                    rb, il, first, last, acc,
+                    rb, il, span.first, span.last, acc,
                     [&](OpBuilder &cb, Location cl, ValueRange c,
                         ValueRange sum) -> llvm::SmallVector<Value> {
                       llvm::SmallVector<Value> at{n, c[0]};
                       at.append(tapAt);
                       Value x = cb.create<memref::LoadOp>(cl, adaptor.getInput(), at);
-                      Value shift = cb.create<arith::IndexCastOp>(
-                          cl, cb.getI32Type(), cb.create<arith::SubIOp>(cl, c[0], first));
-                      Value bit = cb.create<arith::AndIOp>(
-                          cl, cb.create<arith::ShRUIOp>(cl, word, shift), i32Constant(cb, cl, 1));
-                      Value negative = cb.create<arith::CmpIOp>(cl, arith::CmpIPredicate::ne, bit,
-                                                                i32Constant(cb, cl, 0));
-                      Value add = cb.create<arith::AddFOp>(cl, sum[0], x);
-                      Value sub = cb.create<arith::SubFOp>(cl, sum[0], x);
-                      return {cb.create<arith::SelectOp>(cl, negative, sub, add)};
+                      return {addOrSubtract(cb, cl, sum[0], x, word,
+                                            bitPosition(cb, cl, c[0], span.first))};
                     });
               })[0];
         }
@@ -285,12 +314,9 @@ struct BinaryGemmLowering : OpConversionPattern<BinaryGemmOp> {
                     il, adaptor.getA(),
                     ValueRange{i, rb.create<arith::AddIOp>(il, w[0], indexConstant(rb, il, words))});
                 Value bits = rb.create<memref::LoadOp>(il, adaptor.getWeightBits(), ValueRange{j, w[0]});
-                Value t = rb.create<arith::AndIOp>(il, rb.create<arith::XOrIOp>(il, s, bits), z);
-                return {rb.create<arith::AddIOp>(il, acc[0], popcount(rb, il, t))};
+                return {addDiffering(rb, il, acc[0], s, z, bits)};
               })[0];
-          Value count = nb.create<arith::SubIOp>(
-              nl, nonzero, nb.create<arith::ShLIOp>(nl, differing, i32Constant(nb, nl, 1)));
-          dot = nb.create<arith::SIToFPOp>(nl, elem, count);
+          dot = packedDot(nb, nl, nonzero, differing, elem);
         } else {
           // Float inputs: per word of weight bits, add where a bit is clear
           // and subtract where it is set.
@@ -299,24 +325,14 @@ struct BinaryGemmLowering : OpConversionPattern<BinaryGemmOp> {
               [&](OpBuilder &rb, Location il, ValueRange w,
                   ValueRange acc) -> llvm::SmallVector<Value> {
                 Value word = rb.create<memref::LoadOp>(il, adaptor.getWeightBits(), ValueRange{j, w[0]});
-                Value first = rb.create<arith::MulIOp>(il, w[0], indexConstant(rb, il, 32));
-                Value last = rb.create<arith::MinSIOp>(
-                    il, rb.create<arith::AddIOp>(il, first, indexConstant(rb, il, 32)),
-                    indexConstant(rb, il, k));
+                Span span = wordSpan(rb, il, w[0], k);
                 return buildReduction(
-                    rb, il, first, last, acc,
+                    rb, il, span.first, span.last, acc,
                     [&](OpBuilder &cb, Location cl, ValueRange kk,
                         ValueRange sum) -> llvm::SmallVector<Value> {
-                      Value shift = cb.create<arith::IndexCastOp>(
-                          cl, cb.getI32Type(), cb.create<arith::SubIOp>(cl, kk[0], first));
-                      Value bit = cb.create<arith::AndIOp>(
-                          cl, cb.create<arith::ShRUIOp>(cl, word, shift), i32Constant(cb, cl, 1));
-                      Value negative = cb.create<arith::CmpIOp>(cl, arith::CmpIPredicate::ne, bit,
-                                                                i32Constant(cb, cl, 0));
                       Value x = cb.create<memref::LoadOp>(cl, adaptor.getA(), ValueRange{i, kk[0]});
-                      Value add = cb.create<arith::AddFOp>(cl, sum[0], x);
-                      Value sub = cb.create<arith::SubFOp>(cl, sum[0], x);
-                      return {cb.create<arith::SelectOp>(cl, negative, sub, add)};
+                      return {addOrSubtract(cb, cl, sum[0], x, word,
+                                            bitPosition(cb, cl, kk[0], span.first))};
                     });
               })[0];
         }
