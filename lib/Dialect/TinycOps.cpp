@@ -176,20 +176,26 @@ LogicalResult FakeQuantOp::verify() {
   return verifyAllStatic(*this);
 }
 
+/// An elementwise op over [N, C, ...] with one parameter value per channel
+/// C: each parameter has shape [C] and the result the input's shape.
+static LogicalResult verifyPerChannel(Operation *op, Value input, llvm::ArrayRef<Value> params) {
+  llvm::ArrayRef<int64_t> in = shapeOf(input);
+  if (in.size() < 2)
+    return op->emitOpError() << "input must have a channel dimension, got " << formatShape(in);
+  for (Value param : params)
+    if (shapeOf(param) != llvm::ArrayRef<int64_t>{in[1]})
+      return op->emitOpError() << "parameter of shape " << formatShape(shapeOf(param))
+                               << " does not match the " << in[1] << " channels of the input";
+  if (shapeOf(op->getResult(0)) != in)
+    return op->emitOpError() << "result shape differs from the input's";
+  return success();
+}
+
 LogicalResult ScaleShiftOp::verify() {
   if (failed(verifyAllStatic(*this)) ||
       failed(verifySameElementType(*this, {getInput(), getScale(), getShift()})))
     return failure();
-  llvm::ArrayRef<int64_t> in = shapeOf(getInput());
-  if (in.size() < 2)
-    return emitOpError() << "input must have a channel dimension, got " << formatShape(in);
-  for (Value param : {getScale(), getShift()})
-    if (shapeOf(param) != llvm::ArrayRef<int64_t>{in[1]})
-      return emitOpError() << "parameter of shape " << formatShape(shapeOf(param))
-                           << " does not match the " << in[1] << " channels of the input";
-  if (shapeOf(getResult()) != in)
-    return emitOpError() << "result shape differs from the input's";
-  return success();
+  return verifyPerChannel(*this, getInput(), {getScale(), getShift()});
 }
 
 LogicalResult ClipOp::verify() {
@@ -220,16 +226,7 @@ LogicalResult BatchNormOp::verify() {
       failed(verifySameElementType(*this,
                                    {getInput(), getScale(), getBias(), getMean(), getVar()})))
     return failure();
-  llvm::ArrayRef<int64_t> in = shapeOf(getInput());
-  if (in.size() < 2)
-    return emitOpError() << "input must have a channel dimension, got " << formatShape(in);
-  for (Value param : {getScale(), getBias(), getMean(), getVar()})
-    if (shapeOf(param) != llvm::ArrayRef<int64_t>{in[1]})
-      return emitOpError() << "parameter of shape " << formatShape(shapeOf(param))
-                           << " does not match the " << in[1] << " channels of the input";
-  if (shapeOf(getResult()) != in)
-    return emitOpError() << "result shape differs from the input's";
-  return success();
+  return verifyPerChannel(*this, getInput(), {getScale(), getBias(), getMean(), getVar()});
 }
 
 static LogicalResult verifyQuantOp(Operation *op, Value input, Value scale, Value zeroPoint,

@@ -134,3 +134,27 @@ func.func @clip_bounds(%x: tensor<2xf32>) -> tensor<2xf32> {
   %y = tinyc.activation %x <clip, 6.0, 0.0> : tensor<2xf32> -> tensor<2xf32>
   return %y : tensor<2xf32>
 }
+
+// -----
+
+func.func @batch_norm_params(%x: tensor<1x4x2x2xf32>, %s: tensor<4xf32>, %v: tensor<3xf32>) -> tensor<1x4x2x2xf32> {
+  // expected-error @+1 {{parameter of shape 3 does not match the 4 channels of the input}}
+  %y = tinyc.batch_norm %x, %s, %s, %s, %v {epsilon = 1.0e-5 : f32} : (tensor<1x4x2x2xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<3xf32>) -> tensor<1x4x2x2xf32>
+  return %y : tensor<1x4x2x2xf32>
+}
+
+// -----
+
+func.func @scale_shift_channels(%x: tensor<4xf32>, %s: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{input must have a channel dimension, got 4}}
+  %y = tinyc.scale_shift %x, %s, %s : (tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  return %y : tensor<4xf32>
+}
+
+// -----
+
+func.func @scale_shift_result(%x: tensor<1x4xf32>, %s: tensor<4xf32>) -> tensor<1x2xf32> {
+  // expected-error @+1 {{result shape differs from the input's}}
+  %y = tinyc.scale_shift %x, %s, %s : (tensor<1x4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<1x2xf32>
+  return %y : tensor<1x2xf32>
+}
