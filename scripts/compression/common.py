@@ -5,9 +5,11 @@ output_<i>.pb (ONNX Runtime's outputs, from tools/ort-reference), plus MODEL_DIR
 describing what the generator built, so that tests can check the compiler against it.
 """
 
+import argparse
 import json
 import os
 import re
+import shutil
 import sys
 import zlib
 
@@ -58,11 +60,27 @@ def make_model(graph):
     return model
 
 
+def parse_selection(argv, description, names, what):
+    """The generators' command line: the output folder and `--only NAME` (repeatable) among
+    NAMES. Returns (folder, the names chosen, in order); an unknown name is a usage error."""
+    p = argparse.ArgumentParser(description=description)
+    p.add_argument("out")
+    p.add_argument("--only", action="append", help="write only this %s (repeatable)" % what)
+    args = p.parse_args(argv)
+    chosen = args.only or list(names)
+    unknown = [n for n in chosen if n not in names]
+    if unknown:
+        p.error("unknown %s(s) %s; known: %s" % (what, ", ".join(unknown), ", ".join(names)))
+    return args.out, chosen
+
+
 def write_folder(model_dir, model, inputs, info=None):
-    """Saves MODEL (checked first) and its INPUTS (arrays in graph-input order), runs it in ONNX
-    Runtime for output_<i>.pb, and writes INFO as info.json. Returns ORT's [(name, array)]."""
+    """Saves MODEL (checked first) and its INPUTS (arrays in graph-input order) into MODEL_DIR,
+    replacing what it held, runs it in ONNX Runtime for output_<i>.pb, and writes INFO as
+    info.json. Returns ORT's [(name, array)]."""
     onnx.checker.check_model(model, full_check=True)
-    os.makedirs(model_dir, exist_ok=True)
+    shutil.rmtree(model_dir, ignore_errors=True)
+    os.makedirs(model_dir)
     onnx.save(model, os.path.join(model_dir, "model.onnx"))
     outputs = ort_reference.write_test_data(model_dir, inputs)
     if info is not None:

@@ -29,9 +29,7 @@ alphas, MACs) and, from an ONNX Runtime run of the net with its Sign inputs expo
 each Sign's outputs are +1, -1 and 0.
 """
 
-import argparse
 import os
-import shutil
 import sys
 
 # common first: it re-executes under Debian's python3 when this one lacks numpy and onnx.
@@ -248,21 +246,14 @@ MODELS = {
 
 
 def main(argv):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("out")
-    p.add_argument("--only", action="append", help="write only this net and its twin (repeatable)")
-    args = p.parse_args(argv)
-    names = args.only or list(MODELS)
-    unknown = [n for n in names if n not in MODELS]
-    if unknown:
-        p.error("unknown net(s) %s; known: %s" % (", ".join(unknown), ", ".join(MODELS)))
+    out, names = common.parse_selection(argv, __doc__.split("\n\n")[0], MODELS,
+                                        "net (and its float twin)")
     for base in names:
         binary, inputs, net = MODELS[base](base)
         twin = float_twin(binary, net.layers, common.rng_for(base + "_float"))
         for name, model in ((base, binary), (base + "_float", twin)):
             is_twin = model is twin
-            folder = os.path.join(args.out, name)
-            shutil.rmtree(folder, ignore_errors=True)
+            folder = os.path.join(out, name)
             common.write_folder(folder, model, inputs)
             signs = []
             for s, v in zip(net.signs, probe(model, [s["input"] for s in net.signs], inputs)):

@@ -22,9 +22,7 @@ numeric_rank (from an SVD of the stored float32 weights), relative_noise, rank_R
 norm), and the MACs of the Conv as given and as the Kx1 then 1xK pair.
 """
 
-import argparse
 import os
-import shutil
 import sys
 
 # common first: it re-executes under Debian's python3 when this one lacks numpy and onnx.
@@ -222,18 +220,10 @@ def build(name, s):
 
 
 def main(argv):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("out")
-    p.add_argument("--only", action="append", help="write only this model (repeatable)")
-    args = p.parse_args(argv)
-    names = args.only or list(MODELS)
-    unknown = [n for n in names if n not in MODELS]
-    if unknown:
-        p.error("unknown model(s) %s; known: %s" % (", ".join(unknown), ", ".join(MODELS)))
+    out, names = common.parse_selection(argv, __doc__.split("\n\n")[0], MODELS, "model")
     for name in names:
         model, inputs, w, rank, noise, s = build(name, MODELS[name])
-        folder = os.path.join(args.out, name)
-        shutil.rmtree(folder, ignore_errors=True)
+        folder = os.path.join(out, name)
         outputs = common.write_folder(folder, model, inputs)
         _, _, out_h, out_w = outputs[0][1].shape
         g, k, m, cg = s["group"], s["k"], s["m"], s["c"] // s["group"]

@@ -28,7 +28,6 @@ channels, and how the outputs moved from the unpruned (float) model's.
 
 import argparse
 import os
-import shutil
 import sys
 
 # common first: it re-executes under Debian's python3 when this one lacks numpy and onnx.
@@ -308,7 +307,6 @@ def main(argv):
     layers = prune(model, args.sparsity, args.structured_channels)
     if not layers:
         fail("%s has no Conv, Gemm or MatMul with a constant weight" % args.in_model)
-    shutil.rmtree(args.out_dir, ignore_errors=True)
     outputs = common.write_folder(args.out_dir, model, inputs)
 
     # How far each output moved: from the unpruned float model, and (QDQ only) from the
