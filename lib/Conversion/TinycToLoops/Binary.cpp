@@ -1,4 +1,4 @@
-//===- Binary.cpp - sign, bit packing and binary (+-alpha) layers ---------===//
+//===- Binary.cpp - bit packing and binary (+-alpha) layers --------------===//
 //
 // A binary layer's weights are one bit each. With packed inputs (the signs
 // of the previous layer, two bits per element: negative, nonzero) a window's
@@ -69,32 +69,6 @@ Value packedDot(OpBuilder &b, Location loc, Value nonzero, Value differing, Type
       loc, nonzero, b.create<arith::ShLIOp>(loc, differing, i32Constant(b, loc, 1)));
   return b.create<arith::SIToFPOp>(loc, elem, count);
 }
-
-struct SignLowering : OpConversionPattern<SignOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult matchAndRewrite(SignOp op, OpAdaptor adaptor,
-                                ConversionPatternRewriter &rewriter) const override {
-    FailureOr<Value> out = allocateResult(op, rewriter);
-    if (failed(out))
-      return failure();
-    Type elem = op.getType().getElementType();
-    buildLoops(rewriter, op.getLoc(), op.getType().getShape(),
-               [&](OpBuilder &b, Location loc, ValueRange ivs) {
-                 Value x = b.create<memref::LoadOp>(loc, adaptor.getInput(), ivs);
-                 Value zero = floatConstant(b, loc, elem, 0.0);
-                 // NaN fails both tests and stays NaN, as NumPy's sign does.
-                 Value negative = b.create<arith::SelectOp>(
-                     loc, b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OLT, x, zero),
-                     floatConstant(b, loc, elem, -1.0), x);
-                 Value sign = b.create<arith::SelectOp>(
-                     loc, b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGT, x, zero),
-                     floatConstant(b, loc, elem, 1.0), negative);
-                 b.create<memref::StoreOp>(loc, sign, *out, ivs);
-               });
-    rewriter.replaceOp(op, *out);
-    return success();
-  }
-};
 
 struct PackBitsLowering : OpConversionPattern<PackBitsOp> {
   using OpConversionPattern::OpConversionPattern;
@@ -355,6 +329,6 @@ struct BinaryGemmLowering : OpConversionPattern<BinaryGemmOp> {
 
 void lowering::populateBinaryLowering(RewritePatternSet &patterns,
                                       const TypeConverter &converter) {
-  patterns.add<SignLowering, PackBitsLowering, BinaryConvLowering, BinaryGemmLowering>(
+  patterns.add<PackBitsLowering, BinaryConvLowering, BinaryGemmLowering>(
       converter, patterns.getContext());
 }

@@ -107,6 +107,27 @@ struct ActivationLowering : OpConversionPattern<ActivationOp> {
   }
 };
 
+/// -1, 0 or 1. NaN fails both tests and stays NaN, as NumPy's sign does.
+struct SignLowering : OpConversionPattern<SignOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(SignOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Type elem = op.getType().getElementType();
+    return lowerElementwise(
+        op, op.getInput(), adaptor.getInput(), rewriter,
+        [&](OpBuilder &b, Location loc, ValueRange s, ValueRange) {
+          Value x = s[0];
+          Value zero = floatConstant(b, loc, elem, 0.0);
+          Value isNegative = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OLT, x, zero);
+          Value negative =
+              b.create<arith::SelectOp>(loc, isNegative, floatConstant(b, loc, elem, -1.0), x);
+          Value isPositive = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGT, x, zero);
+          return b.create<arith::SelectOp>(loc, isPositive, floatConstant(b, loc, elem, 1.0),
+                                           negative);
+        });
+  }
+};
+
 struct FakeQuantLowering : OpConversionPattern<FakeQuantOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(FakeQuantOp op, OpAdaptor adaptor,
@@ -293,6 +314,6 @@ void lowering::populateElementwiseLowering(RewritePatternSet &patterns,
                                            const TypeConverter &converter) {
   patterns.add<BinaryLowering<AddOp, BinaryKind::add>, BinaryLowering<SubOp, BinaryKind::sub>,
                BinaryLowering<MulOp, BinaryKind::mul>, BinaryLowering<DivOp, BinaryKind::div>,
-               ActivationLowering, FakeQuantLowering, ScaleShiftLowering, ClipLowering, CastLowering, QuantizeLowering,
+               ActivationLowering, SignLowering, FakeQuantLowering, ScaleShiftLowering, ClipLowering, CastLowering, QuantizeLowering,
                DequantizeLowering, BatchNormLowering>(converter, patterns.getContext());
 }
