@@ -481,9 +481,10 @@ struct SparsifyWeightsPass : tinyc::impl::TinycSparsifyWeightsBase<SparsifyWeigh
   using TinycSparsifyWeightsBase::TinycSparsifyWeightsBase;
 
   void runOnOperation() override {
-    if (!llvm::is_contained({"auto", "dense", "arrays", "unrolled"}, kernel)) {
-      getOperation().emitError() << "sparse kernel '" << kernel
-                                 << "' is not one of auto, dense, arrays, unrolled";
+    if (!llvm::is_contained(kSparseKernelForms, kernel)) {
+      getOperation().emitError()
+          << "sparse kernel '" << kernel << "' is not one of "
+          << llvm::join(std::begin(kSparseKernelForms), std::end(kSparseKernelForms), ", ");
       return signalPassFailure();
     }
     // Channels first: they shrink the layers the second step looks at.

@@ -303,8 +303,9 @@ int compile() {
     return fail("--factorize-tolerance=" + std::to_string(factorizeTolerance.getValue()) +
                 " is not in [0, 1)");
   pipeline.factorizeTolerance = factorizeTolerance;
-  if (!llvm::is_contained({"auto", "dense", "arrays", "unrolled"}, sparseKernel.getValue()))
-    return fail("--sparse-kernel=" + sparseKernel + " is not one of auto, dense, arrays, unrolled");
+  if (!llvm::is_contained(kSparseKernelForms, sparseKernel.getValue()))
+    return fail("--sparse-kernel=" + sparseKernel + " is not one of " +
+                llvm::join(std::begin(kSparseKernelForms), std::end(kSparseKernelForms), ", "));
   pipeline.sparseKernel = sparseKernel;
   std::vector<std::string> optional = getOptionalPasses();
   for (const std::string &pass : disabledPasses) {

@@ -26,6 +26,11 @@ inline constexpr llvm::StringLiteral kArenaBytesAttr = "tinyc.arena_bytes";
 inline constexpr llvm::StringLiteral kNameAttr = "tinyc.name";
 inline constexpr llvm::StringLiteral kLayerAttr = "tinyc.layer";
 
+/// The values tinyc-sparsify-weights' `kernel` option takes: the cost model's
+/// choice, then the forms it can force.
+inline constexpr llvm::StringLiteral kSparseKernelForms[] = {"auto", "dense", "arrays",
+                                                             "unrolled"};
+
 } // namespace mlir::tinyc
 
 #endif // TINYC_TRANSFORMS_PASSES_H
