@@ -356,17 +356,22 @@ int compile() {
     codegen.numInputs = interface->inputs.size();
     codegen.numOutputs = interface->outputs.size();
     codegen.sanitizeAddress = sanitize == "address";
-    if (failed(generateCode(*module, *target, codegen, os)))
-      return 1;
     if (wantReport) {
-      // The report gives the object's sizes whatever was emitted.
+      // The report gives the object's sizes whatever was emitted; an object
+      // that is also the output is generated once.
       llvm::SmallString<0> object;
       llvm::raw_svector_ostream objectStream(object);
-      codegen.emit = EmitKind::Object;
-      if (failed(generateCode(*module, *target, codegen, objectStream)))
+      CodeGenOptions objectOptions = codegen;
+      objectOptions.emit = EmitKind::Object;
+      if (failed(generateCode(*module, *target, objectOptions, objectStream)))
         return 1;
       measureObject(object, report);
+      if (*emit == EmitKind::Object)
+        os << object;
     }
+    if ((!wantReport || *emit != EmitKind::Object) &&
+        failed(generateCode(*module, *target, codegen, os)))
+      return 1;
   }
   if (!header.empty()) {
     llvm::raw_fd_ostream headerStream(headerOut.temp->FD, /*shouldClose=*/false);
