@@ -6,6 +6,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
 #include "mlir/IR/PatternMatch.h"
+#include "llvm/ADT/TypeSwitch.h"
 
 using namespace mlir;
 using namespace mlir::tinyc;
@@ -520,6 +521,18 @@ int64_t BinaryConvOp::getMacCount() {
   // Bit operations: each output takes every tap's 32 * words input bits.
   return getNumElements(shapeOf(getResult())) * getNumElements(w.drop_front().drop_back()) * 32 *
          w.back();
+}
+
+int64_t BinaryGemmOp::getMacCount() {
+  auto w = shapeOf(getWeightBits());
+  return shapeOf(getResult())[0] * w[0] * w[1] * 32;
+}
+
+int64_t mlir::tinyc::getMacCount(Operation *op) {
+  return llvm::TypeSwitch<Operation *, int64_t>(op)
+      .Case<ConvOp, GemmOp, MatMulOp, SparseConvOp, SparseGemmOp, BinaryConvOp, BinaryGemmOp>(
+          [](auto layer) { return layer.getMacCount(); })
+      .Default([](Operation *) { return 0; });
 }
 
 LogicalResult BinaryGemmOp::verify() {

@@ -109,16 +109,7 @@ tinyc::describeInterface(func::FuncOp main, llvm::StringRef name, const TargetIn
     llvm::raw_string_ostream os(layer.op);
     os << op->getName().stripDialect() << " "
        << formatShape(cast<RankedTensorType>(op->getResult(0).getType()).getShape());
-    if (auto conv = dyn_cast<ConvOp>(op))
-      layer.macs = conv.getMacCount();
-    else if (auto gemm = dyn_cast<GemmOp>(op))
-      layer.macs = gemm.getMacCount();
-    else if (auto matmul = dyn_cast<MatMulOp>(op))
-      layer.macs = matmul.getMacCount();
-    else if (auto sparse = dyn_cast<SparseConvOp>(op))
-      layer.macs = sparse.getMacCount();
-    else if (auto sparse = dyn_cast<SparseGemmOp>(op))
-      layer.macs = sparse.getMacCount();
+    layer.macs = getMacCount(op);
     model.layers.push_back(layer);
   });
   return model;

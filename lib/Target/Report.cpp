@@ -37,26 +37,6 @@ std::vector<std::string> nodesOf(Location loc) {
   return nodes;
 }
 
-int64_t macsOf(Operation *op) {
-  if (auto conv = dyn_cast<ConvOp>(op))
-    return conv.getMacCount();
-  if (auto gemm = dyn_cast<GemmOp>(op))
-    return gemm.getMacCount();
-  if (auto matmul = dyn_cast<MatMulOp>(op))
-    return matmul.getMacCount();
-  if (auto sparse = dyn_cast<SparseConvOp>(op))
-    return sparse.getMacCount();
-  if (auto sparse = dyn_cast<SparseGemmOp>(op))
-    return sparse.getMacCount();
-  if (auto binary = dyn_cast<BinaryConvOp>(op))
-    return binary.getMacCount();
-  if (auto binary = dyn_cast<BinaryGemmOp>(op)) {
-    auto shape = binary.getWeightBits().getType().getShape();
-    return binary.getType().getShape()[0] * shape[0] * shape[1] * 32;
-  }
-  return 0;
-}
-
 int64_t bytesOf(Value constant) {
   auto type = cast<RankedTensorType>(constant.getType());
   Type elem = type.getElementType();
@@ -82,7 +62,7 @@ LayerCosts tinyc::measureLayers(func::FuncOp main) {
       cost.op = describeOnnxLocation(op.getLoc()).opType;
     if (cost.op.empty())
       cost.op = op.getName().stripDialect().str();
-    cost.macs += macsOf(&op);
+    cost.macs += getMacCount(&op);
     cost.kernels += 1;
     for (Value operand : op.getOperands())
       if (operand.getDefiningOp<ConstantOp>())

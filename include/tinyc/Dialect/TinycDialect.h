@@ -19,4 +19,12 @@
 #define GET_OP_CLASSES
 #include "tinyc/Dialect/TinycOps.h.inc"
 
+namespace mlir::tinyc {
+
+/// Multiply-accumulates of one inference of `op` (bit operations for the
+/// binary layers), or 0 for an op that does none.
+int64_t getMacCount(Operation *op);
+
+} // namespace mlir::tinyc
+
 #endif // TINYC_DIALECT_TINYCDIALECT_H

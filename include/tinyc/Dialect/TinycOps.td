@@ -513,5 +513,7 @@ def Tinyc_BinaryGemmOp : Tinyc_Op<"binary_gemm"> {
   let hasVerifier = 1;
   let extraClassDeclaration = [{
     bool hasPackedInput() { return getA().getType().getElementType().isInteger(32); }
+    /// Bit operations of one inference: each output takes 32 * words bits.
+    int64_t getMacCount();
   }];
 }
