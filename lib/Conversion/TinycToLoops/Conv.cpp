@@ -30,6 +30,12 @@ struct Segment {
   int64_t begin, end;
   int64_t tapLo = 0, tapHi = 0;
   int64_t interiorBegin = 0, interiorEnd = 0;
+
+  /// A whole segment that has border positions, so its taps depend on the
+  /// position at run time.
+  bool isWholeWithBorder() const {
+    return kind == whole && (interiorBegin != 0 || interiorEnd != end);
+  }
 };
 
 /// How a dimension's border positions get their code.
@@ -241,8 +247,7 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
         Value inside;
         for (unsigned i = 0; i < spatial; ++i) {
           const Segment &segment = *region[i];
-          if (segment.kind != Segment::whole ||
-              (segment.interiorBegin == 0 && segment.interiorEnd == segment.end))
+          if (!segment.isWholeWithBorder())
             continue;
           Value ok = rb.create<arith::AndIOp>(
               l,
@@ -295,9 +300,7 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
           }
           // The last dimension: blocks of `step` positions, then the rest
           // one by one. Taps computed at run time need a single position.
-          bool perPosition = segment.kind == Segment::runtime ||
-                             (segment.kind == Segment::whole &&
-                              (segment.interiorBegin != 0 || segment.interiorEnd != segment.end));
+          bool perPosition = segment.kind == Segment::runtime || segment.isWholeWithBorder();
           int64_t step = perPosition ? 1 : std::min(pBlock, length);
           int64_t blocks = length / step;
           auto positionsFrom = [&](OpBuilder &pb, Location pl, Value firstPosition,
