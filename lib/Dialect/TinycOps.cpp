@@ -283,6 +283,12 @@ LogicalResult ConvOp::verify() {
   return success();
 }
 
+int64_t ConvOp::getChannelBlock(int64_t channelsPerGroup) {
+  // 4 channels x 4 positions of accumulators fill half the FPU's 32 single
+  // registers; fewer channels per group take what they have.
+  return channelsPerGroup >= 4 ? 4 : channelsPerGroup >= 2 ? 2 : 1;
+}
+
 int64_t ConvOp::getMacCount() {
   llvm::ArrayRef<int64_t> w = shapeOf(getWeight());
   // Each output element takes (C/g) * prod(kernel) multiply-accumulates.

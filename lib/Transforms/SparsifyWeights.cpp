@@ -86,7 +86,7 @@ Choice choose(llvm::StringRef forced, int64_t denseMacs, int64_t positions, int6
               int64_t nonzero, int64_t rows, int64_t channelsPerGroup, int64_t block,
               bool depthwise, int64_t padded) {
   Choice c;
-  int64_t channelBlock = channelsPerGroup >= 4 ? 4 : channelsPerGroup >= 2 ? 2 : 1;
+  int64_t channelBlock = ConvOp::getChannelBlock(channelsPerGroup);
   c.inputs = llvm::formatv("positions {0} nonzero {1} rows {2} channel-block {3} block {4} "
                            "depthwise {5} padded {6}",
                            positions, nonzero, rows, channelBlock, block, depthwise ? 1 : 0,

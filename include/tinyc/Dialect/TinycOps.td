@@ -290,6 +290,9 @@ def Tinyc_ConvOp : Tinyc_Op<"conv", [AttrSizedOperandSegments]> {
     unsigned getNumSpatialDims() { return getStrides().size(); }
     /// Multiply-accumulates of one inference.
     int64_t getMacCount();
+    /// How many output channels of a group the lowering computes together
+    /// (the sparsity cost model's dense estimate follows it).
+    static int64_t getChannelBlock(int64_t channelsPerGroup);
   }];
 }
 

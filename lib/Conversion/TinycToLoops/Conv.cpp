@@ -330,7 +330,7 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
     };
 
     // Each group's channels in blocks of mBlock, then the rest one by one.
-    int64_t mBlock = outPerGroup >= 4 ? 4 : outPerGroup >= 2 ? 2 : 1;
+    int64_t mBlock = ConvOp::getChannelBlock(outPerGroup);
     int64_t blocked = outPerGroup / mBlock * mBlock;
     buildLoops(rewriter, op.getLoc(), {outShape[0], group},
                [&](OpBuilder &b, Location loc, ValueRange outer) {
