@@ -46,3 +46,11 @@ config.substitutions.append((
     "%s %s --tinyc %s --runner %s" % (python, os.path.join(src, "test", "Compression", "run_folders.py"),
                                       os.path.join(config.tinyc_tools_dir, "tinyc"),
                                       os.path.join(src, "tools", "tinyc-run", "tinyc-run"))))
+
+# ONNX Runtime for Node (tools/ort-reference): scripts/setup.sh installs it into
+# $TINYC_ORT_DIR, else build/ort. lit runs tests in a clean environment, so the
+# folder is handed on explicitly; nothing at test time installs it.
+config.environment["TINYC_ORT_DIR"] = os.path.abspath(
+    os.environ.get("TINYC_ORT_DIR") or os.path.join(src, "build", "ort"))
+config.substitutions.append((
+    "%ort-reference", "%s %s" % (python, os.path.join(src, "tools", "ort-reference", "ort-reference"))))

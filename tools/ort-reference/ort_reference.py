@@ -19,7 +19,6 @@ For generators:
 
 import base64
 import contextlib
-import fcntl
 import glob
 import json
 import os
@@ -84,31 +83,15 @@ def _installed(prefix):
 
 
 def ensure_onnxruntime_node():
-    """Returns the node_modules folder with onnxruntime-node, installing it there if missing.
+    """Returns the node_modules folder with onnxruntime-node.
 
-    --ignore-scripts because the package's postinstall downloads extra binaries from outside the
-    npm registry, which fails here; the CPU library it needs ships inside the package itself."""
+    Nothing here installs it: a test must not reach the network, and the reference must be the
+    version that scripts/setup.sh pins, not whatever npm serves today."""
     prefix = ort_prefix()
     modules = os.path.join(prefix, "node_modules")
-    if _installed(prefix):
-        return modules
-    npm = shutil.which("npm")
-    if not npm:
-        raise OrtError("onnxruntime-node is not in %s and npm is not on PATH (Debian: nodejs npm)"
-                       % modules)
-    os.makedirs(prefix, exist_ok=True)
-    # Generators may run side by side (lit -j); one installs, the others wait and reuse it.
-    with open(os.path.join(prefix, ".install.lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not _installed(prefix):
-            cmd = [npm, "install", "--ignore-scripts", "--no-audit", "--no-fund",
-                   "--prefix", prefix, "onnxruntime-node"]
-            log("onnxruntime-node not found; installing: %s" % " ".join(cmd))
-            # npm's progress goes to stderr so that our stdout stays clean.
-            status = subprocess.call(cmd, stdout=sys.stderr)
-            if status != 0 or not _installed(prefix):
-                raise OrtError("npm install of onnxruntime-node into %s failed (exit %d)"
-                               % (prefix, status))
+    if not _installed(prefix):
+        raise OrtError("onnxruntime-node is not installed in %s: scripts/setup.sh installs it "
+                       "there (into $TINYC_ORT_DIR when that is set)" % modules)
     return modules
 
 
@@ -300,7 +283,7 @@ def main(argv):
         description="Writes MODEL_DIR/DATA/output_<i>.pb with ONNX Runtime's outputs (CPU, graph "
                     "optimizations disabled) for MODEL_DIR/model.onnx and MODEL_DIR/DATA/input_<i>.pb. "
                     "onnxruntime-node comes from $TINYC_ORT_DIR/node_modules, else "
-                    "<repo>/build/ort/node_modules, and is installed there with npm if missing.")
+                    "<repo>/build/ort/node_modules, where scripts/setup.sh installs it.")
     p.add_argument("model_dir")
     p.add_argument("--data", action="append",
                    help="data set folder inside MODEL_DIR (repeatable; default test_data_set_0)")
