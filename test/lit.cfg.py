@@ -1,5 +1,6 @@
 # -*- Python -*-
 import os
+import platform
 
 import lit.formats
 from lit.llvm import llvm_config
@@ -54,3 +55,23 @@ config.environment["TINYC_ORT_DIR"] = os.path.abspath(
     os.environ.get("TINYC_ORT_DIR") or os.path.join(src, "build", "ort"))
 config.substitutions.append((
     "%ort-reference", "%s %s" % (python, os.path.join(src, "tools", "ort-reference", "ort-reference"))))
+
+
+def host_cpu_flags():
+    """The flags of the host's first CPU in /proc/cpuinfo (none when it cannot be read)."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+# Code for x86-64-v2 runs on the host only where the host has that level's instructions
+# (POPCNT, SSE4.2, ...); tests that run it say REQUIRES: host-x86-64-v2 and are UNSUPPORTED,
+# naming the feature, on an older host instead of failing with SIGILL.
+X86_64_V2_FLAGS = {"cx16", "lahf_lm", "popcnt", "pni", "ssse3", "sse4_1", "sse4_2"}
+if platform.machine() == "x86_64" and X86_64_V2_FLAGS <= host_cpu_flags():
+    config.available_features.add("host-x86-64-v2")
