@@ -2,6 +2,7 @@
 import os
 import platform
 
+import lit
 import lit.formats
 from lit.llvm import llvm_config
 from lit.llvm.subst import ToolSubst
@@ -55,6 +56,13 @@ config.environment["TINYC_ORT_DIR"] = os.path.abspath(
     os.environ.get("TINYC_ORT_DIR") or os.path.join(src, "build", "ort"))
 config.substitutions.append((
     "%ort-reference", "%s %s" % (python, os.path.join(src, "tools", "ort-reference", "ort-reference"))))
+
+# lit itself, for the tests of the conformance runner (a lit format) on small suites they build.
+config.substitutions.append((
+    "%lit", "%s %s" % (python, os.path.join(os.path.dirname(os.path.dirname(lit.__file__)), "lit.py"))))
+config.substitutions.append(("%conformance", os.path.join(src, "test", "Conformance")))
+config.substitutions.append(("%tinyc-tools-dir", config.tinyc_tools_dir))
+config.substitutions.append(("%tinyc-src-root", src))
 
 
 def host_cpu_flags():
