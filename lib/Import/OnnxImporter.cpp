@@ -544,11 +544,22 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node, unsigned in
     context.getDiagEngine().emit(std::move(diag));
   if (failed(converted))
     return failure();
-  for (const auto &[i, out] : llvm::enumerate(node.output()))
-    if (!out.empty() && !values.count(out)) {
+  for (const auto &[i, out] : llvm::enumerate(node.output())) {
+    if (out.empty())
+      continue;
+    if (!values.count(out)) {
       emitError(loc) << "output " << i << " ('" << out << "') is not supported";
       return failure();
     }
+    // Sizes near 2^63 would wrap wherever they are computed later (the
+    // arena, the header's macros): refuse them where they arise.
+    auto type = cast<RankedTensorType>(values.lookup(out).getType());
+    if (!getCheckedByteSize(type.getShape(), type.getElementType())) {
+      emitError(loc) << "output " << i << " ('" << out << "') of shape "
+                     << formatShape(type.getShape()) << " has more bytes than 64 bits can count";
+      return failure();
+    }
+  }
   return success();
 }
 
@@ -619,6 +630,11 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
     FailureOr<RankedTensorType> type = inputType(input);
     if (failed(type))
       return nullptr;
+    if (!getCheckedByteSize(type->getShape(), type->getElementType())) {
+      error() << "graph input '" << input.name() << "' of shape " << formatShape(type->getShape())
+              << " has more bytes than 64 bits can count";
+      return nullptr;
+    }
     argTypes.push_back(*type);
     argNames.push_back(input.name());
   }

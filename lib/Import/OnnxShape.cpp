@@ -3,6 +3,7 @@
 #include "NodeImporter.h"
 
 #include "llvm/ADT/StringSwitch.h"
+#include "llvm/Support/CheckedArithmetic.h"
 
 using namespace mlir;
 using namespace mlir::tinyc;
@@ -77,7 +78,10 @@ LogicalResult onnx_import::convertReshape(NodeImporter &n) {
     }
     if (d < 0)
       return n.error() << "shape entry " << d << " is invalid";
-    known *= d;
+    std::optional<int64_t> product = llvm::checkedMul(known, d);
+    if (!product)
+      return n.error() << "shape " << formatShape(target) << " has more elements than 64 bits can count";
+    known = *product;
   }
   int64_t count = getNumElements(in);
   if (inferred >= 0) {
@@ -86,7 +90,7 @@ LogicalResult onnx_import::convertReshape(NodeImporter &n) {
                        << formatShape(target);
     target[inferred] = count / known;
   }
-  if (getNumElements(target) != count)
+  if (getCheckedNumElements(target) != count)
     return n.error() << "cannot reshape " << formatShape(in) << " (" << count
                      << " elements) into " << formatShape(target);
   n.setOutput(0, n.reshape(*x, target));

@@ -403,6 +403,8 @@ int compile() {
 
   PipelineOptions pipeline;
   pipeline.indexBitwidth = target->pointerBits;
+  pipeline.flashBytes = target->flashBytes;
+  pipeline.ramBytes = target->ramBytes;
   pipeline.bufferAlignment = std::min<unsigned>(16, target->arenaAlign);
   pipeline.layerMarkers = layerMarkers;
   pipeline.optimizeForSize = optLevel == 's' || optLevel == 'z';
