@@ -25,6 +25,20 @@ namespace {
 /// A constant tensor's elements as host numbers: doubles for float element
 /// types, int64 for integers (sign- or zero-extended following ONNX
 /// signedness; `i1` is unsigned).
+/// Folding computes a constant in the compiler's memory: beyond this many
+/// elements the operator is left to run instead, so that the compiler's
+/// memory stays bounded by the model's (a broadcast or a Gather can make a
+/// result far larger than its operands, and a splat holds any size in a few
+/// bytes).
+constexpr int64_t kMaxFoldElements = int64_t{1} << 24;
+
+bool tooLargeToFold(Type type) {
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  std::optional<int64_t> count =
+      tensor ? getCheckedNumElements(tensor.getShape()) : std::nullopt;
+  return !count || *count > kMaxFoldElements;
+}
+
 struct HostTensor {
   RankedTensorType type;
   bool isFloat = false;
@@ -33,7 +47,7 @@ struct HostTensor {
 
   static std::optional<HostTensor> read(Attribute attr) {
     auto dense = dyn_cast_or_null<DenseElementsAttr>(attr);
-    if (!dense)
+    if (!dense || tooLargeToFold(dense.getType()))
       return std::nullopt;
     HostTensor t;
     t.type = cast<RankedTensorType>(dense.getType());
@@ -155,6 +169,8 @@ enum class BinaryKind { add, sub, mul, div };
 
 OpFoldResult foldBinary(Operation *op, BinaryKind kind, Attribute lhsAttr, Attribute rhsAttr,
                         std::optional<ActivationAttr> act, std::optional<FakeQuantAttr> quant) {
+  if (tooLargeToFold(op->getResult(0).getType()))
+    return {};
   std::optional<HostTensor> lhs = HostTensor::read(lhsAttr), rhs = HostTensor::read(rhsAttr);
   if (!lhs || !rhs)
     return {};
@@ -249,6 +265,8 @@ OpFoldResult TransposeOp::fold(FoldAdaptor adaptor) {
     setPerm(composed);
     return getResult();
   }
+  if (tooLargeToFold(getType()))
+    return {};
   auto dense = dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput());
   if (!dense)
     return {};
@@ -276,6 +294,8 @@ OpFoldResult TransposeOp::fold(FoldAdaptor adaptor) {
 OpFoldResult ConcatOp::fold(FoldAdaptor adaptor) {
   if (getInputs().size() == 1)
     return getInputs().front();
+  if (tooLargeToFold(getType()))
+    return {};
   llvm::SmallVector<llvm::SmallVector<Attribute>> inputs;
   for (Attribute attr : adaptor.getInputs()) {
     auto dense = dyn_cast_or_null<DenseElementsAttr>(attr);
@@ -298,6 +318,8 @@ OpFoldResult ConcatOp::fold(FoldAdaptor adaptor) {
 }
 
 OpFoldResult GatherOp::fold(FoldAdaptor adaptor) {
+  if (tooLargeToFold(getType()) || tooLargeToFold(getData().getType()))
+    return {};
   auto data = dyn_cast_or_null<DenseElementsAttr>(adaptor.getData());
   std::optional<HostTensor> indices = HostTensor::read(adaptor.getIndices());
   if (!data || !indices)

@@ -3,6 +3,8 @@
 #include "tinyc/Dialect/TinycShapes.h"
 
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/CheckedArithmetic.h"
+#include "llvm/Support/MathExtras.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
@@ -22,6 +24,41 @@ int64_t tinyc::getNumElements(llvm::ArrayRef<int64_t> shape) {
   for (int64_t d : shape)
     n *= d;
   return n;
+}
+
+std::optional<int64_t> tinyc::getCheckedNumElements(llvm::ArrayRef<int64_t> shape) {
+  int64_t n = 1;
+  for (int64_t d : shape) {
+    std::optional<int64_t> product = d < 0 ? std::nullopt : llvm::checkedMul(n, d);
+    if (!product)
+      return std::nullopt;
+    n = *product;
+  }
+  return n;
+}
+
+std::optional<int64_t> tinyc::getCheckedByteSize(llvm::ArrayRef<int64_t> shape, Type elementType) {
+  std::optional<int64_t> count = getCheckedNumElements(shape);
+  if (!count)
+    return std::nullopt;
+  // Booleans are stored as bytes; sub-byte integers take a byte each.
+  int64_t elementBytes =
+      elementType.isIntOrFloat() ? llvm::divideCeil(elementType.getIntOrFloatBitWidth(), 8) : 1;
+  return llvm::checkedMul(*count, std::max<int64_t>(1, elementBytes));
+}
+
+int64_t tinyc::countBorderPositions(int64_t output, int64_t input, int64_t kernel, int64_t stride,
+                                    int64_t dilation, int64_t padBegin) {
+  // The positions before the first window that starts inside the input, and
+  // from the first window that ends beyond it (saturating: huge attributes
+  // give huge counts, never wrapped ones).
+  int64_t span = llvm::checkedMul(dilation, kernel - 1).value_or(INT64_MAX);
+  int64_t first = std::min(output, padBegin / stride + (padBegin % stride != 0));
+  std::optional<int64_t> room = llvm::checkedAdd(input - 1, padBegin);
+  int64_t last = first;
+  if (room && *room >= span)
+    last = std::max(first, std::min(output, (*room - span) / stride + 1));
+  return first + (output - last);
 }
 
 FailureOr<Shape> tinyc::broadcastShapes(llvm::ArrayRef<int64_t> lhs, llvm::ArrayRef<int64_t> rhs,
@@ -53,15 +90,22 @@ FailureOr<int64_t> tinyc::slidingWindowExtent(int64_t input, int64_t kernel, int
     emitError() << "pads " << padBegin << ", " << padEnd << " must not be negative";
     return failure();
   }
-  int64_t span = dilation * (kernel - 1) + 1;
-  int64_t padded = input + padBegin + padEnd;
-  if (padded < span) {
-    emitError() << "window of " << span << " elements (kernel " << kernel << ", dilation "
-                << dilation << ") is larger than the padded input of " << padded;
+  std::optional<int64_t> span = llvm::checkedMulAdd(dilation, kernel - 1, int64_t{1});
+  std::optional<int64_t> padded = llvm::checkedAdd(input, padBegin);
+  if (padded)
+    padded = llvm::checkedAdd(*padded, padEnd);
+  if (!span || !padded) {
+    emitError() << "kernel " << kernel << ", dilation " << dilation << " and pads " << padBegin
+                << ", " << padEnd << " overflow 64-bit extents";
     return failure();
   }
-  int64_t extent = (padded - span) / stride + 1;
-  if (ceilMode && (padded - span) % stride != 0) {
+  if (*padded < *span) {
+    emitError() << "window of " << *span << " elements (kernel " << kernel << ", dilation "
+                << dilation << ") is larger than the padded input of " << *padded;
+    return failure();
+  }
+  int64_t extent = (*padded - *span) / stride + 1;
+  if (ceilMode && (*padded - *span) % stride != 0) {
     ++extent;
     // As in ONNX Runtime and PyTorch: a last window that would start in the
     // end padding is dropped.
@@ -114,6 +158,19 @@ FailureOr<Shape> tinyc::inferConvShape(llvm::ArrayRef<int64_t> input,
                             pads[i + spatial], /*ceilMode=*/false, emitError);
     if (failed(extent))
       return failure();
+    // The lowering gives each position whose window reaches into the padding
+    // code of its own (or a run-time test); their number grows with the
+    // pads, not with the model, so it is bounded.
+    int64_t border = countBorderPositions(*extent, input[i + 2], weight[i + 2], strides[i],
+                                          dilations[i], pads[i]);
+    if (border > kMaxBorderPositions) {
+      emitError() << "pads " << pads[i] << " and " << pads[i + spatial] << " (kernel "
+                  << weight[i + 2] << ", stride " << strides[i] << ", dilation " << dilations[i]
+                  << ") give " << border << " output positions along spatial dimension " << i
+                  << " whose window reaches into the padding; at most " << kMaxBorderPositions
+                  << " are supported";
+      return failure();
+    }
     result.push_back(*extent);
   }
   return result;
@@ -240,7 +297,12 @@ FailureOr<Shape> tinyc::inferConcatShape(llvm::ArrayRef<llvm::ArrayRef<int64_t>>
                   << formatShape(inputs.front()) << " along axis " << axis;
       return failure();
     }
-    result[axis] += in[axis];
+    std::optional<int64_t> sum = llvm::checkedAdd(result[axis], in[axis]);
+    if (!sum) {
+      emitError() << "the concatenated extent along axis " << axis << " overflows 64 bits";
+      return failure();
+    }
+    result[axis] = *sum;
   }
   return result;
 }
@@ -254,13 +316,20 @@ FailureOr<Shape> tinyc::inferPadShape(llvm::ArrayRef<int64_t> input, llvm::Array
   }
   Shape result;
   for (size_t i = 0; i < input.size(); ++i) {
-    int64_t extent = input[i] + pads[i] + pads[i + input.size()];
-    if (extent < 0) {
+    std::optional<int64_t> extent = llvm::checkedAdd(input[i], pads[i]);
+    if (extent)
+      extent = llvm::checkedAdd(*extent, pads[i + input.size()]);
+    if (!extent) {
+      emitError() << "pads " << pads[i] << " and " << pads[i + input.size()]
+                  << " overflow 64-bit extents";
+      return failure();
+    }
+    if (*extent < 0) {
       emitError() << "pads " << pads[i] << " and " << pads[i + input.size()]
                   << " remove more than the " << input[i] << " elements of dimension " << i;
       return failure();
     }
-    result.push_back(extent);
+    result.push_back(*extent);
   }
   return result;
 }

@@ -77,6 +77,10 @@ public:
   float getFloat(llvm::StringRef name, float defaultValue) const;
   std::string getString(llvm::StringRef name, llvm::StringRef defaultValue) const;
   llvm::SmallVector<int64_t> getInts(llvm::StringRef name) const;
+  /// Fails with a diagnostic naming the first attribute a get* call above
+  /// found of another type than the operator defines (the call saw the
+  /// default instead).
+  LogicalResult checkAttributeTypes() const;
   /// Fails with a diagnostic if the node sets an attribute not in `known`,
   /// or sets one of them to an unsupported value (checked by the caller).
   LogicalResult rejectUnknownAttributes(llvm::ArrayRef<llvm::StringRef> known) const;
@@ -105,7 +109,12 @@ public:
   llvm::StringRef getModelDir() const { return modelDir; }
 
 private:
+  /// The attribute `name` if it has `expectedType` (an AttributeProto type).
+  const onnx::AttributeProto *typedAttribute(llvm::StringRef name, int expectedType) const;
+
   llvm::StringMap<Value> &values;
+  /// The first attribute read with a type it does not have, and that type.
+  mutable std::optional<std::pair<std::string, int>> wrongAttribute;
   llvm::StringRef modelDir;
   std::function<InFlightDiagnostic()> emitErrorThunk = [this] { return error(); };
 };

@@ -15,8 +15,11 @@
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/Verifier.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
+
+#include <limits>
 
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/stubs/logging.h>
@@ -120,23 +123,49 @@ const onnx::AttributeProto *NodeImporter::attribute(llvm::StringRef name) const 
   return nullptr;
 }
 
-int64_t NodeImporter::getInt(llvm::StringRef name, int64_t defaultValue) const {
+const onnx::AttributeProto *NodeImporter::typedAttribute(llvm::StringRef name,
+                                                         int expectedType) const {
   const onnx::AttributeProto *attr = attribute(name);
+  // Models from before IR version 2 may leave the type unset.
+  if (attr && attr->type() != onnx::AttributeProto::UNDEFINED && attr->type() != expectedType &&
+      !wrongAttribute) {
+    wrongAttribute = std::make_pair(name.str(), expectedType);
+    return nullptr;
+  }
+  return attr;
+}
+
+LogicalResult NodeImporter::checkAttributeTypes() const {
+  if (!wrongAttribute)
+    return success();
+  const onnx::AttributeProto *attr = attribute(wrongAttribute->first);
+  auto typeName = [](int type) {
+    return onnx::AttributeProto::AttributeType_IsValid(type)
+               ? onnx::AttributeProto::AttributeType_Name(
+                     static_cast<onnx::AttributeProto::AttributeType>(type))
+               : std::string("UNKNOWN");
+  };
+  return error() << "attribute '" << wrongAttribute->first << "' must be of type "
+                 << typeName(wrongAttribute->second) << ", not " << typeName(attr->type());
+}
+
+int64_t NodeImporter::getInt(llvm::StringRef name, int64_t defaultValue) const {
+  const onnx::AttributeProto *attr = typedAttribute(name, onnx::AttributeProto::INT);
   return attr ? attr->i() : defaultValue;
 }
 
 float NodeImporter::getFloat(llvm::StringRef name, float defaultValue) const {
-  const onnx::AttributeProto *attr = attribute(name);
+  const onnx::AttributeProto *attr = typedAttribute(name, onnx::AttributeProto::FLOAT);
   return attr ? attr->f() : defaultValue;
 }
 
 std::string NodeImporter::getString(llvm::StringRef name, llvm::StringRef defaultValue) const {
-  const onnx::AttributeProto *attr = attribute(name);
+  const onnx::AttributeProto *attr = typedAttribute(name, onnx::AttributeProto::STRING);
   return attr ? attr->s() : defaultValue.str();
 }
 
 llvm::SmallVector<int64_t> NodeImporter::getInts(llvm::StringRef name) const {
-  const onnx::AttributeProto *attr = attribute(name);
+  const onnx::AttributeProto *attr = typedAttribute(name, onnx::AttributeProto::INTS);
   if (!attr)
     return {};
   return llvm::SmallVector<int64_t>(attr->ints().begin(), attr->ints().end());
@@ -203,6 +232,70 @@ std::vector<std::string> tinyc::getSupportedOnnxOperators() {
   return names;
 }
 
+/// The operator's first version and how many inputs and outputs it takes at
+/// `opset`, as in ONNX's operator schemas (which the checker and ONNX Runtime
+/// enforce). Trailing optional inputs and outputs count, also when their name
+/// is empty.
+struct Arity {
+  int64_t since;
+  int minInputs, maxInputs, minOutputs, maxOutputs;
+};
+
+static Arity getArity(llvm::StringRef op, int64_t opset) {
+  constexpr int many = std::numeric_limits<int>::max();
+  return llvm::StringSwitch<Arity>(op)
+      .Case("Conv", {1, 2, 3, 1, 1})
+      .Case("Gemm", {1, opset < 11 ? 3 : 2, 3, 1, 1})
+      .Case("MatMul", {1, 2, 2, 1, 1})
+      .Case("MaxPool", {1, 1, 1, 1, opset < 8 ? 1 : 2})
+      .Cases("AveragePool", "GlobalAveragePool", "GlobalMaxPool", {1, 1, 1, 1, 1})
+      .Case("BatchNormalization", {1, 5, 5, 1, opset < 14 ? 5 : 3})
+      .Case("Softmax", {1, 1, 1, 1, 1})
+      .Case("ReduceSum", {1, 1, opset < 13 ? 1 : 2, 1, 1})
+      .Cases("ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd", {1, 1, opset < 18 ? 1 : 2, 1, 1})
+      .Cases("Add", "Sub", "Mul", "Div", {1, 2, 2, 1, 1})
+      .Cases("Relu", "LeakyRelu", "Sigmoid", "Tanh", "HardSigmoid", {1, 1, 1, 1, 1})
+      .Case("HardSwish", {14, 1, 1, 1, 1})
+      .Case("Clip", {1, 1, opset < 11 ? 1 : 3, 1, 1})
+      .Case("Cast", {1, 1, 1, 1, 1})
+      .Case("CastLike", {15, 2, 2, 1, 1})
+      .Cases("QuantizeLinear", "DequantizeLinear", {10, 2, 3, 1, 1})
+      .Case("Sign", {9, 1, 1, 1, 1})
+      .Case("Reshape", {1, opset < 5 ? 1 : 2, opset < 5 ? 1 : 2, 1, 1})
+      .Cases("Flatten", "Transpose", "Shape", "Identity", {1, 1, 1, 1, 1})
+      .Case("Squeeze", {1, 1, opset < 13 ? 1 : 2, 1, 1})
+      .Case("Unsqueeze", {1, opset < 13 ? 1 : 2, opset < 13 ? 1 : 2, 1, 1})
+      .Case("Concat", {1, 1, many, 1, 1})
+      .Case("Pad", {1, opset < 11 ? 1 : 2, opset < 11 ? 1 : opset < 18 ? 3 : 4, 1, 1})
+      .Case("Gather", {1, 2, 2, 1, 1})
+      .Case("Constant", {1, 0, 0, 1, 1})
+      .Case("Dropout", {1, 1, opset < 12 ? 1 : 3, 1, 2})
+      .Default({1, 0, many, 0, many});
+}
+
+/// "2", "1 to 3", "at least 1".
+static std::string describeCount(int min, int max) {
+  if (min == max)
+    return std::to_string(min);
+  if (max == std::numeric_limits<int>::max())
+    return "at least " + std::to_string(min);
+  return std::to_string(min) + " to " + std::to_string(max);
+}
+
+static LogicalResult checkArity(const onnx::NodeProto &node, int64_t opset, Location loc) {
+  Arity arity = getArity(node.op_type(), opset);
+  if (opset < arity.since)
+    return emitError(loc) << "the operator exists since opset " << arity.since
+                          << ", but the model imports opset " << opset;
+  if (node.input_size() < arity.minInputs || node.input_size() > arity.maxInputs)
+    return emitError(loc) << "takes " << describeCount(arity.minInputs, arity.maxInputs)
+                          << " input(s) at opset " << opset << ", got " << node.input_size();
+  if (node.output_size() < arity.minOutputs || node.output_size() > arity.maxOutputs)
+    return emitError(loc) << "has " << describeCount(arity.minOutputs, arity.maxOutputs)
+                          << " output(s) at opset " << opset << ", got " << node.output_size();
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // The graph
 //===----------------------------------------------------------------------===//
@@ -228,6 +321,9 @@ private:
   FailureOr<DenseElementsAttr> boundValue(const onnx::ValueInfoProto &input,
                                           llvm::StringRef file);
   LogicalResult importNode(const onnx::NodeProto &node, unsigned index, OpBuilder &builder);
+  /// Fails when the declared element type or shape of a graph output
+  /// contradicts what the graph computes.
+  LogicalResult checkDeclaredType(const onnx::ValueInfoProto &output, RankedTensorType computed);
 
   MLIRContext &context;
   std::string path, modelDir;
@@ -353,11 +449,55 @@ FailureOr<DenseElementsAttr> GraphImporter::boundValue(const onnx::ValueInfoProt
   return value;
 }
 
+LogicalResult GraphImporter::checkDeclaredType(const onnx::ValueInfoProto &output,
+                                               RankedTensorType computed) {
+  if (!output.type().has_tensor_type())
+    return success();
+  const onnx::TypeProto::Tensor &declared = output.type().tensor_type();
+  bool fits = declared.elem_type() == onnx::TensorProto::UNDEFINED ||
+              convertElementType(&context, declared.elem_type()) == computed.getElementType();
+  if (declared.has_shape()) {
+    fits = fits && declared.shape().dim_size() == computed.getRank();
+    for (int i = 0; fits && i < declared.shape().dim_size(); ++i)
+      fits = !declared.shape().dim(i).has_dim_value() ||
+             declared.shape().dim(i).dim_value() == computed.getDimSize(i);
+  }
+  if (fits)
+    return success();
+  InFlightDiagnostic diag = error();
+  diag << "graph output '" << output.name() << "' is declared as "
+       << onnxTypeName(declared.elem_type());
+  if (declared.has_shape()) {
+    diag << " ";
+    if (declared.shape().dim_size() == 0)
+      diag << "scalar";
+    for (int i = 0; i < declared.shape().dim_size(); ++i) {
+      const auto &dim = declared.shape().dim(i);
+      diag << (i ? "x" : "")
+           << (dim.has_dim_value() ? std::to_string(dim.dim_value())
+                                   : dim.has_dim_param() ? dim.dim_param() : std::string("?"));
+    }
+  }
+  int computedCode = 0;
+  for (int code = 1; code <= onnx::TensorProto::DataType_MAX && !computedCode; ++code)
+    if (convertElementType(&context, code) == computed.getElementType())
+      computedCode = code;
+  diag << ", but the graph computes " << onnxTypeName(computedCode) << " "
+       << formatShape(computed.getShape());
+  return diag;
+}
+
 LogicalResult GraphImporter::importNode(const onnx::NodeProto &node, unsigned index,
                                         OpBuilder &builder) {
   std::string name = node.name().empty() ? "#" + std::to_string(index) : node.name();
   Location loc = nodeLocation(&context, path, name, node.op_type());
   bool defaultDomain = node.domain().empty() || node.domain() == "ai.onnx";
+  if (!defaultDomain && llvm::none_of(model.opset_import(), [&](const auto &set) {
+        return set.domain() == node.domain();
+      })) {
+    emitError(loc) << "domain '" << node.domain() << "' has no opset import in the model";
+    return failure();
+  }
   ConvertFn convert = defaultDomain ? lookupConverter(node.op_type()) : nullptr;
   if (!convert) {
     int64_t version = 0;
@@ -368,20 +508,58 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node, unsigned in
                    << (defaultDomain ? "ai.onnx" : node.domain()) << "', opset " << version << ")";
     return failure();
   }
+  if (failed(checkArity(node, opset, loc)))
+    return failure();
   for (const std::string &in : node.input())
     if (!in.empty() && !values.count(in)) {
       emitError(loc) << "input '" << in
                      << "' is neither a graph input, an initializer nor an earlier node's output";
       return failure();
     }
-  NodeImporter importer(builder, node, opset, loc, values, modelDir);
-  if (failed(convert(importer)))
-    return failure();
+  // ONNX graphs are in static single assignment form: a name is a graph
+  // input, an initializer or one node's output, once.
   for (const auto &[i, out] : llvm::enumerate(node.output()))
-    if (!out.empty() && !values.count(out)) {
+    if (!out.empty() && (values.count(out) || llvm::count(node.output(), out) > 1)) {
+      emitError(loc) << "output " << i << " ('" << out << "') reuses the name of "
+                     << (values.count(out) ? "an earlier tensor" : "another output of the node")
+                     << "; each name must be assigned once";
+      return failure();
+    }
+  NodeImporter importer(builder, node, opset, loc, values, modelDir);
+  // An attribute of the wrong type reads as its default, so an error the
+  // converter reports may only be a consequence: hold its diagnostics back
+  // until the attribute types are known to be right.
+  llvm::SmallVector<Diagnostic> held;
+  LogicalResult converted = success();
+  {
+    ScopedDiagnosticHandler hold(&context, [&](Diagnostic &diag) {
+      held.push_back(std::move(diag));
+      return success();
+    });
+    converted = convert(importer);
+  }
+  if (failed(importer.checkAttributeTypes()))
+    return failure();
+  for (Diagnostic &diag : held)
+    context.getDiagEngine().emit(std::move(diag));
+  if (failed(converted))
+    return failure();
+  for (const auto &[i, out] : llvm::enumerate(node.output())) {
+    if (out.empty())
+      continue;
+    if (!values.count(out)) {
       emitError(loc) << "output " << i << " ('" << out << "') is not supported";
       return failure();
     }
+    // Sizes near 2^63 would wrap wherever they are computed later (the
+    // arena, the header's macros): refuse them where they arise.
+    auto type = cast<RankedTensorType>(values.lookup(out).getType());
+    if (!getCheckedByteSize(type.getShape(), type.getElementType())) {
+      emitError(loc) << "output " << i << " ('" << out << "') of shape "
+                     << formatShape(type.getShape()) << " has more bytes than 64 bits can count";
+      return failure();
+    }
+  }
   return success();
 }
 
@@ -397,9 +575,26 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
 
   // Graph inputs that have an initializer are constants (old exporters list
   // weights as inputs too); the rest become @main's arguments.
-  llvm::StringSet<> initializerNames;
+  if (graph.output_size() == 0) {
+    error() << "the graph has no outputs";
+    return nullptr;
+  }
+  llvm::StringSet<> initializerNames, inputNames;
   for (const onnx::TensorProto &init : graph.initializer())
-    initializerNames.insert(init.name());
+    if (!initializerNames.insert(init.name()).second) {
+      error() << "initializer '" << init.name() << "' is given twice";
+      return nullptr;
+    }
+  for (const onnx::ValueInfoProto &input : graph.input())
+    if (!inputNames.insert(input.name()).second) {
+      error() << "graph input '" << input.name() << "' is listed twice";
+      return nullptr;
+    }
+  for (const onnx::ValueInfoProto &output : graph.output())
+    if (output.name().empty()) {
+      error() << "a graph output has no name";
+      return nullptr;
+    }
   auto isGraphInput = [&](llvm::StringRef name) {
     return !initializerNames.count(name) &&
            llvm::any_of(graph.input(),
@@ -435,6 +630,11 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
     FailureOr<RankedTensorType> type = inputType(input);
     if (failed(type))
       return nullptr;
+    if (!getCheckedByteSize(type->getShape(), type->getElementType())) {
+      error() << "graph input '" << input.name() << "' of shape " << formatShape(type->getShape())
+              << " has more bytes than 64 bits can count";
+      return nullptr;
+    }
     argTypes.push_back(*type);
     argNames.push_back(input.name());
   }
@@ -491,6 +691,8 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
       error() << "graph output '" << output.name() << "' is not produced by any node";
       return nullptr;
     }
+    if (failed(checkDeclaredType(output, cast<RankedTensorType>(v.getType()))))
+      return nullptr;
     results.push_back(v);
   }
   builder.create<func::ReturnOp>(fileLoc, results);

@@ -2,6 +2,8 @@
 
 #include "NodeImporter.h"
 
+#include "llvm/Support/CheckedArithmetic.h"
+
 using namespace mlir;
 using namespace mlir::tinyc;
 using namespace mlir::tinyc::onnx_import;
@@ -60,14 +62,42 @@ FailureOr<Window> resolveWindow(NodeImporter &n, llvm::ArrayRef<int64_t> spatial
       n.error() << "stride " << w.strides[i] << " must be positive";
       return failure();
     }
-    int64_t out = (spatial[i] + w.strides[i] - 1) / w.strides[i];
-    int64_t span = w.dilations[i] * (kernel[i] - 1) + 1;
-    int64_t total = std::max<int64_t>(0, (out - 1) * w.strides[i] + span - spatial[i]);
+    if (w.dilations[i] < 1 || kernel[i] < 1) {
+      n.error() << "kernel " << kernel[i] << " and dilation " << w.dilations[i]
+                << " must be positive";
+      return failure();
+    }
+    // out = ceil(input / stride); total = (out - 1) * stride + span - input.
+    int64_t out = spatial[i] / w.strides[i] + (spatial[i] % w.strides[i] != 0);
+    std::optional<int64_t> span = llvm::checkedMulAdd(w.dilations[i], kernel[i] - 1, int64_t{1});
+    std::optional<int64_t> reach =
+        span ? llvm::checkedMulAdd(std::max<int64_t>(out - 1, 0), w.strides[i], *span)
+             : std::nullopt;
+    if (!reach) {
+      n.error() << "auto_pad " << autoPad << " with kernel " << kernel[i] << ", stride "
+                << w.strides[i] << " and dilation " << w.dilations[i]
+                << " overflows 64-bit extents";
+      return failure();
+    }
+    int64_t total = std::max<int64_t>(0, *reach - spatial[i]);
     int64_t small = total / 2, large = total - small;
     w.pads[i] = autoPad == "SAME_UPPER" ? small : large;
     w.pads[i + rank] = autoPad == "SAME_UPPER" ? large : small;
   }
   return w;
+}
+
+/// A dimension with one output position never steps, so any stride beyond
+/// the padded input gives the same single window (also in ceil mode, where
+/// a second window would start in the end padding and is dropped): bound it
+/// by the padded input, so that no stride beyond the target's index range
+/// reaches the generated code.
+void boundStrides(llvm::SmallVectorImpl<int64_t> &strides, llvm::ArrayRef<int64_t> inSpatial,
+                  llvm::ArrayRef<int64_t> outSpatial, llvm::ArrayRef<int64_t> pads) {
+  size_t rank = strides.size();
+  for (size_t i = 0; i < rank; ++i)
+    if (outSpatial[i] == 1)
+      strides[i] = std::min(strides[i], inSpatial[i] + pads[i] + pads[i + rank] + 1);
 }
 
 DenseI64ArrayAttr i64Array(NodeImporter &n, llvm::ArrayRef<int64_t> values) {
@@ -118,6 +148,12 @@ LogicalResult convertPool(NodeImporter &n, PoolKind kind, bool global) {
     if (failed(w))
       return failure();
     window = std::move(*w);
+    // ONNX Runtime's rule ("Pad should be smaller than kernel"): a larger pad
+    // only adds windows that see nothing but padding.
+    for (size_t i = 0; i < 2 * rank; ++i)
+      if (window.pads[i] >= kernel[i % rank])
+        return n.error() << "pad " << window.pads[i] << " is not smaller than the kernel extent "
+                         << kernel[i % rank];
     ceilMode = n.getInt("ceil_mode", 0) != 0;
     countIncludePad = n.getInt("count_include_pad", 0) != 0;
   }
@@ -126,6 +162,8 @@ LogicalResult convertPool(NodeImporter &n, PoolKind kind, bool global) {
                      ceilMode, n.errorFn());
   if (failed(shape))
     return failure();
+  boundStrides(window.strides, spatial, llvm::ArrayRef<int64_t>(*shape).drop_front(2),
+               window.pads);
   n.setOutput(0, n.create<PoolOp>(n.tensorType(*shape, elem), *x,
                                   PoolKindAttr::get(n.builder.getContext(), kind),
                                   i64Array(n, kernel), i64Array(n, window.strides),
@@ -162,6 +200,8 @@ LogicalResult onnx_import::convertConv(NodeImporter &n) {
                                           window->dilations, window->pads, group, n.errorFn());
   if (failed(shape))
     return failure();
+  boundStrides(window->strides, xType.getShape().drop_front(2),
+               llvm::ArrayRef<int64_t>(*shape).drop_front(2), window->pads);
   Value bias = n.input(2);
   if (bias && n.inputType(2).getShape() != llvm::ArrayRef<int64_t>{wType.getShape()[0]})
     return n.error() << "bias of shape " << formatShape(n.inputType(2).getShape())

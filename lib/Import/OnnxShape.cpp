@@ -2,6 +2,9 @@
 
 #include "NodeImporter.h"
 
+#include "llvm/ADT/StringSwitch.h"
+#include "llvm/Support/CheckedArithmetic.h"
+
 using namespace mlir;
 using namespace mlir::tinyc;
 using namespace mlir::tinyc::onnx_import;
@@ -75,7 +78,10 @@ LogicalResult onnx_import::convertReshape(NodeImporter &n) {
     }
     if (d < 0)
       return n.error() << "shape entry " << d << " is invalid";
-    known *= d;
+    std::optional<int64_t> product = llvm::checkedMul(known, d);
+    if (!product)
+      return n.error() << "shape " << formatShape(target) << " has more elements than 64 bits can count";
+    known = *product;
   }
   int64_t count = getNumElements(in);
   if (inferred >= 0) {
@@ -84,7 +90,7 @@ LogicalResult onnx_import::convertReshape(NodeImporter &n) {
                        << formatShape(target);
     target[inferred] = count / known;
   }
-  if (getNumElements(target) != count)
+  if (getCheckedNumElements(target) != count)
     return n.error() << "cannot reshape " << formatShape(in) << " (" << count
                      << " elements) into " << formatShape(target);
   n.setOutput(0, n.reshape(*x, target));
@@ -291,6 +297,15 @@ LogicalResult onnx_import::convertGather(NodeImporter &n) {
                                             n.errorFn());
   if (failed(shape))
     return failure();
+  // As in ONNX Runtime, an index known at compile time must lie in
+  // [-extent, extent - 1]; one known at run time only reads element 0 then.
+  int64_t extent = type.getDimSize(*axis);
+  if (DenseElementsAttr indexValues = n.constantInput(1))
+    for (const llvm::APInt &index : indexValues.getValues<llvm::APInt>())
+      if (index.getSExtValue() < -extent || index.getSExtValue() >= extent)
+        return n.error() << "index " << index.getSExtValue() << " is out of range for axis "
+                         << *axis << " of extent " << extent << " (data "
+                         << formatShape(type.getShape()) << ")";
   n.setOutput(0, n.create<GatherOp>(n.tensorType(*shape, type.getElementType()), *data, *indices,
                                     n.builder.getI64IntegerAttr(*axis)));
   return success();
@@ -319,6 +334,18 @@ LogicalResult onnx_import::convertConstant(NodeImporter &n) {
   const onnx::AttributeProto &attr = n.node.attribute(0);
   Builder &b = n.builder;
   llvm::StringRef name = attr.name();
+  auto expected = llvm::StringSwitch<onnx::AttributeProto::AttributeType>(name)
+                      .Case("value", onnx::AttributeProto::TENSOR)
+                      .Case("value_float", onnx::AttributeProto::FLOAT)
+                      .Case("value_int", onnx::AttributeProto::INT)
+                      .Case("value_floats", onnx::AttributeProto::FLOATS)
+                      .Case("value_ints", onnx::AttributeProto::INTS)
+                      .Default(onnx::AttributeProto::UNDEFINED);
+  if (attr.type() != onnx::AttributeProto::UNDEFINED && expected != onnx::AttributeProto::UNDEFINED &&
+      attr.type() != expected)
+    return n.error() << "attribute '" << name << "' must be of type "
+                     << onnx::AttributeProto::AttributeType_Name(expected) << ", not "
+                     << onnx::AttributeProto::AttributeType_Name(attr.type());
   if (name == "value") {
     FailureOr<DenseElementsAttr> value =
         convertTensor(b.getContext(), attr.t(), n.getModelDir(), n.errorFn());

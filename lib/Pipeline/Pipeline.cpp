@@ -65,6 +65,11 @@ void tinyc::buildTensorPipeline(OpPassManager &pm, const PipelineOptions &option
   TinycPlanMemoryOptions plan;
   plan.alignment = options.bufferAlignment;
   pm.addNestedPass<func::FuncOp>(createTinycPlanMemory(plan));
+  TinycCheckTargetLimitsOptions limits;
+  limits.indexBitwidth = options.indexBitwidth;
+  limits.flashBytes = options.flashBytes;
+  limits.ramBytes = options.ramBytes;
+  pm.addNestedPass<func::FuncOp>(createTinycCheckTargetLimits(limits));
   if (options.layerMarkers)
     pm.addPass(createTinycMarkLayers());
 }

@@ -69,9 +69,11 @@ FailureOr<TensorInterface> describeTensor(Location loc, Type type, Attribute nam
   t.onnxType = onnxType;
   t.cType = cType;
   t.shape.assign(tensor.getShape().begin(), tensor.getShape().end());
-  int64_t elementBytes =
-      tensor.getElementType().isInteger(1) ? 1 : tensor.getElementTypeBitWidth() / 8;
-  t.bytes = tensor.getNumElements() * elementBytes;
+  std::optional<int64_t> bytes = getCheckedByteSize(tensor.getShape(), tensor.getElementType());
+  if (!bytes)
+    return emitError(loc) << "graph input or output of type " << type
+                          << " has more bytes than 64 bits can count";
+  t.bytes = *bytes;
   return t;
 }
 
@@ -141,9 +143,8 @@ void tinyc::writeHeader(const ModelInterface &model, llvm::StringRef source,
         os << "#define " << prefix << "DIMS {" << llvm::join(llvm::map_range(t.shape, [](int64_t d) {
              return std::to_string(d);
            }), ", ") << "}\n";
-      int64_t count = 1;
-      for (int64_t d : t.shape)
-        count *= d;
+      // describeTensor checked the byte size, so the count cannot overflow.
+      int64_t count = getCheckedNumElements(t.shape).value_or(-1);
       os << "#define " << prefix << "COUNT " << count << "\n"
          << "#define " << prefix << "BYTES " << t.bytes << "\n";
     }

@@ -41,6 +41,8 @@ TargetInfo parseTarget(const EmbeddedTarget &embedded) {
   t.abi = str(*llvmPart, "abi");
   t.pointerBits = codegen->getInteger("pointer_bits").value_or(64);
   t.arenaAlign = codegen->getInteger("arena_align").value_or(16);
+  t.flashBytes = codegen->getInteger("flash_bytes").value_or(0);
+  t.ramBytes = codegen->getInteger("ram_bytes").value_or(0);
   t.runtimeBitcode = llvm::StringRef(reinterpret_cast<const char *>(embedded.runtime),
                                      embedded.runtimeSize);
   return t;

@@ -1,5 +1,6 @@
 //===- FusePad.cpp - zero padding into the convolution --------------------===//
 
+#include "tinyc/Dialect/TinycShapes.h"
 #include "tinyc/Transforms/Passes.h"
 #include "tinyc/Transforms/Rewrites.h"
 
@@ -39,6 +40,14 @@ struct PadIntoConv : OpRewritePattern<ConvOp> {
       merged[i] += pads[2 + i];
       merged[spatial + i] += pads[rank + 2 + i];
     }
+    // Unless the merged pads give the convolution more border positions than
+    // it may have: the Pad then stays, as cheap to lower as it is.
+    auto in = pad.getInput().getType().getShape(), out = conv.getType().getShape();
+    auto kernel = conv.getWeight().getType().getShape();
+    for (size_t i = 0; i < spatial; ++i)
+      if (countBorderPositions(out[2 + i], in[2 + i], kernel[2 + i], conv.getStrides()[i],
+                               conv.getDilations()[i], merged[i]) > kMaxBorderPositions)
+        return failure();
     rewriter.modifyOpInPlace(conv, [&] {
       conv.getInputMutable().assign(pad.getInput());
       conv.setPads(merged);

@@ -1,9 +1,11 @@
 //===- PlanMemory.cpp - static placement of tensors in one arena ----------===//
 
 #include "tinyc/Dialect/TinycDialect.h"
+#include "tinyc/Dialect/TinycShapes.h"
 #include "tinyc/Transforms/Passes.h"
 
 #include "llvm/ADT/MapVector.h"
+#include "llvm/Support/CheckedArithmetic.h"
 #include "llvm/Support/MathExtras.h"
 
 namespace mlir::tinyc {
@@ -29,12 +31,10 @@ bool needsBuffer(Value root) {
   return def && !isa<ConstantOp>(def);
 }
 
-int64_t byteSize(Value v) {
+/// Bytes of the tensor (booleans are stored as bytes); nullopt on overflow.
+std::optional<int64_t> byteSize(Value v) {
   auto type = cast<RankedTensorType>(v.getType());
-  Type elem = type.getElementType();
-  // Booleans are stored as bytes.
-  int64_t elemBytes = elem.isInteger(1) ? 1 : llvm::divideCeil(elem.getIntOrFloatBitWidth(), 8);
-  return type.getNumElements() * elemBytes;
+  return getCheckedByteSize(type.getShape(), type.getElementType());
 }
 
 struct Buffer {
@@ -76,9 +76,15 @@ struct PlanMemoryPass : tinyc::impl::TinycPlanMemoryBase<PlanMemoryPass> {
       for (Value result : op.getResults()) {
         if (outputOf.count(result))
           continue;
+        std::optional<int64_t> size = byteSize(result);
+        if (!size) {
+          op.emitError() << "result of type " << result.getType()
+                         << " has more bytes than 64 bits can count";
+          return signalPassFailure();
+        }
         Buffer &b = buffers[result];
         b.root = result;
-        b.size = byteSize(result);
+        b.size = *size;
         b.first = b.last = position[&op];
       }
     }
@@ -107,15 +113,27 @@ struct PlanMemoryPass : tinyc::impl::TinycPlanMemoryBase<PlanMemoryPass> {
         if (other->first <= b->last && b->first <= other->last && other->size > 0)
           busy.push_back({other->offset, other->offset + other->size});
       llvm::sort(busy);
+      // Offsets and ends with overflow checks: a wrapped end would let
+      // buffers overlap and a wrapped arena size look small.
       int64_t offset = 0;
+      std::optional<int64_t> bufferEnd = b->size;
       for (auto [begin, end] : busy) {
-        if (offset + b->size <= begin)
+        if (*bufferEnd <= begin)
           break;
-        offset = std::max(offset, static_cast<int64_t>(llvm::alignTo(end, alignment)));
+        std::optional<int64_t> aligned = llvm::checkedAdd<int64_t>(end, alignment - 1);
+        offset = std::max(offset, aligned ? *aligned & ~(alignment - 1) : INT64_MAX);
+        bufferEnd = aligned ? llvm::checkedAdd(offset, b->size) : std::nullopt;
+        if (!bufferEnd)
+          break;
+      }
+      if (!bufferEnd) {
+        b->root.getDefiningOp()->emitError()
+            << "result of " << b->size << " bytes does not fit an arena addressable with 64 bits";
+        return signalPassFailure();
       }
       b->offset = offset;
       placed.push_back(b);
-      arenaBytes = std::max(arenaBytes, offset + b->size);
+      arenaBytes = std::max(arenaBytes, *bufferEnd);
     }
 
     Builder builder(func.getContext());

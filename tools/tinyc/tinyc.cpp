@@ -3,9 +3,9 @@
 //   tinyc model.onnx -target=cortex-m7 -o model.o      # also writes model.h
 //
 // Imports the model, runs the tensor pipeline (through memory planning),
-// writes the C header, lowers to LLVM and writes the object. Every output is
-// written to a temporary file first and renamed into place only when the whole
-// compilation succeeded, so an error never leaves a half-written file.
+// writes the C header, lowers to LLVM and writes the object. Every output
+// appears only when the whole compilation succeeded, so an error never leaves
+// a half-written file (PendingFile).
 //
 //===----------------------------------------------------------------------===//
 
@@ -28,6 +28,8 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <unistd.h>
 
 using namespace mlir;
 using namespace mlir::tinyc;
@@ -147,24 +149,129 @@ std::string cName(llvm::StringRef stem) {
   return name;
 }
 
-/// An output produced in full in a temporary file, then renamed into place.
+/// Whether `path` is one of the kernel's names for an open descriptor
+/// (/dev/stdout is a link to /proc/self/fd/1): what it names belongs to the
+/// process that opened it, and replacing the file would not reach it.
+bool isDescriptorAlias(llvm::StringRef path) {
+  return path.starts_with("/proc/") || path.starts_with("/dev/fd/");
+}
+
+/// Follows a chain of symbolic links, also dangling ones, to the path they
+/// name (relative targets are relative to the link's folder). Sets
+/// `viaDescriptor` when the chain passes through a descriptor alias.
+FailureOr<std::string> followLinks(llvm::StringRef path, bool *viaDescriptor = nullptr) {
+  std::string current = path.str();
+  for (int hops = 0; hops < 40; ++hops) {
+    if (viaDescriptor && isDescriptorAlias(current))
+      *viaDescriptor = true;
+    llvm::sys::fs::file_status status;
+    if (llvm::sys::fs::status(current, status, /*Follow=*/false) ||
+        status.type() != llvm::sys::fs::file_type::symlink_file)
+      return current;
+    char target[4096];
+    ssize_t length = ::readlink(current.c_str(), target, sizeof target);
+    if (length < 0 || length == static_cast<ssize_t>(sizeof target))
+      return failure();
+    llvm::StringRef next(target, length);
+    if (llvm::sys::path::is_absolute(next)) {
+      current = next.str();
+    } else {
+      llvm::SmallString<256> joined(current);
+      llvm::sys::path::remove_filename(joined);
+      llvm::sys::path::append(joined, next);
+      current = std::string(joined);
+    }
+  }
+  return failure(); // A loop of links.
+}
+
+/// Whether `path` names something that exists and cannot be replaced by
+/// renaming a file onto it: a device such as /dev/null, a FIFO, a terminal,
+/// or whatever an open descriptor such as /dev/stdout refers to.
+bool isSpecialFile(llvm::StringRef path) {
+  llvm::sys::fs::file_status status;
+  if (llvm::sys::fs::status(path, status, /*Follow=*/true))
+    return false;
+  if (status.type() == llvm::sys::fs::file_type::directory_file)
+    return false;
+  bool viaDescriptor = false;
+  (void)followLinks(path, &viaDescriptor);
+  return viaDescriptor || status.type() != llvm::sys::fs::file_type::regular_file;
+}
+
+/// An output that appears only when the whole compilation succeeded. A new or
+/// regular file is produced in a temporary file in its folder and renamed into
+/// place, so an error never leaves a half-written file; a symbolic link is
+/// followed, so the file it names is replaced and the link stays. A device, a
+/// FIFO or a terminal cannot be replaced (as root, renaming onto /dev/null
+/// would make it a regular file): the output is kept in memory and written
+/// into it on success.
 struct PendingFile {
   std::string path;
   std::optional<llvm::sys::fs::TempFile> temp;
+  std::optional<llvm::raw_fd_ostream> fileStream;
+  llvm::SmallString<0> buffer;
+  std::optional<llvm::raw_svector_ostream> bufferStream;
+  bool special = false;
 
-  LogicalResult open(llvm::StringRef target) {
-    path = target.str();
-    llvm::SmallString<256> model(target);
+  LogicalResult open(llvm::StringRef given) {
+    if (isSpecialFile(given)) {
+      path = given.str();
+      special = true;
+      bufferStream.emplace(buffer);
+      return success();
+    }
+    if (llvm::sys::fs::is_directory(given)) {
+      fail("cannot write '" + given + "': it is a directory");
+      return failure();
+    }
+    FailureOr<std::string> target = followLinks(given);
+    if (failed(target)) {
+      fail("cannot write '" + given + "': too many levels of symbolic links");
+      return failure();
+    }
+    path = *target;
+    llvm::SmallString<256> model(path);
     model += ".tmp-%%%%%%";
     llvm::Expected<llvm::sys::fs::TempFile> file = llvm::sys::fs::TempFile::create(model);
     if (!file) {
-      fail("cannot write '" + target + "': " + llvm::toString(file.takeError()));
+      fail("cannot write '" + given + "': " + llvm::toString(file.takeError()));
       return failure();
     }
     temp.emplace(std::move(*file));
+    fileStream.emplace(temp->FD, /*shouldClose=*/false);
     return success();
   }
+  llvm::raw_pwrite_stream &stream() {
+    return special ? static_cast<llvm::raw_pwrite_stream &>(*bufferStream) : *fileStream;
+  }
   LogicalResult commit() {
+    if (special) {
+      std::error_code ec;
+      // A regular file behind a descriptor alias (-o /dev/stdout > file) is
+      // truncated, as a shell's redirection would; a device is only opened.
+      auto disposition = llvm::sys::fs::is_regular_file(path) ? llvm::sys::fs::CD_CreateAlways
+                                                              : llvm::sys::fs::CD_OpenExisting;
+      llvm::raw_fd_ostream out(path, ec, disposition, llvm::sys::fs::FA_Write,
+                               llvm::sys::fs::OF_None);
+      if (!ec) {
+        out << buffer;
+        out.flush();
+        ec = out.error();
+        out.clear_error();
+      }
+      if (ec) {
+        fail("cannot write '" + path + "': " + ec.message());
+        return failure();
+      }
+      return success();
+    }
+    fileStream->flush();
+    if (fileStream->has_error()) {
+      fail("cannot write '" + path + "': " + fileStream->error().message());
+      fileStream->clear_error();
+      return failure();
+    }
     if (llvm::Error e = temp->keep(path)) {
       fail("cannot write '" + path + "': " + llvm::toString(std::move(e)));
       return failure();
@@ -173,6 +280,8 @@ struct PendingFile {
     return success();
   }
   ~PendingFile() {
+    if (fileStream)
+      fileStream->clear_error();
     if (temp)
       llvm::consumeError(temp->discard());
   }
@@ -245,7 +354,9 @@ int compile() {
   if (cName(name) != name)
     return fail("-name '" + name + "' is not a lower-case C identifier");
   std::string header = headerFile;
-  if (header.empty() && !toStdout) {
+  // A device or FIFO has no folder to put a header in: /dev/null.h would be
+  // a stray file. --header says where one goes then.
+  if (header.empty() && !toStdout && !isSpecialFile(output)) {
     llvm::SmallString<256> path(output);
     llvm::sys::path::remove_filename(path);
     llvm::sys::path::append(path, name + ".h");
@@ -284,18 +395,16 @@ int compile() {
     PendingFile out;
     if (!toStdout && failed(out.open(output)))
       return 1;
-    std::optional<llvm::raw_fd_ostream> file;
-    if (!toStdout)
-      file.emplace(out.temp->FD, /*shouldClose=*/false);
-    module->print(toStdout ? llvm::outs() : *file);
+    module->print(toStdout ? llvm::outs() : out.stream());
     if (toStdout)
       return 0;
-    file->flush();
     return succeeded(out.commit()) ? 0 : 1;
   }
 
   PipelineOptions pipeline;
   pipeline.indexBitwidth = target->pointerBits;
+  pipeline.flashBytes = target->flashBytes;
+  pipeline.ramBytes = target->ramBytes;
   pipeline.bufferAlignment = std::min<unsigned>(16, target->arenaAlign);
   pipeline.layerMarkers = layerMarkers;
   pipeline.optimizeForSize = optLevel == 's' || optLevel == 'z';
@@ -337,10 +446,7 @@ int compile() {
     return 1;
   if (!header.empty() && failed(headerOut.open(header)))
     return 1;
-  std::optional<llvm::raw_fd_ostream> fileStream;
-  if (!toStdout)
-    fileStream.emplace(out.temp->FD, /*shouldClose=*/false);
-  llvm::raw_pwrite_stream &os = toStdout ? llvm::outs() : *fileStream;
+  llvm::raw_pwrite_stream &os = toStdout ? llvm::outs() : out.stream();
 
   if (emitMLIR) {
     module->print(os);
@@ -373,15 +479,8 @@ int compile() {
         failed(generateCode(*module, *target, codegen, os)))
       return 1;
   }
-  if (!header.empty()) {
-    llvm::raw_fd_ostream headerStream(headerOut.temp->FD, /*shouldClose=*/false);
-    writeHeader(*interface, llvm::sys::path::filename(inputFile), *target, headerStream);
-  }
-  if (fileStream) {
-    fileStream->flush();
-    if (fileStream->has_error())
-      return fail("cannot write '" + output + "': " + fileStream->error().message());
-  }
+  if (!header.empty())
+    writeHeader(*interface, llvm::sys::path::filename(inputFile), *target, headerOut.stream());
   if (!toStdout && failed(out.commit()))
     return 1;
   if (!header.empty() && failed(headerOut.commit()))

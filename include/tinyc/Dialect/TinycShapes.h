@@ -10,10 +10,12 @@
 #define TINYC_DIALECT_TINYCSHAPES_H
 
 #include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Types.h"
 #include "mlir/Support/LogicalResult.h"
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/ADT/SmallVector.h"
+#include <optional>
 #include <string>
 
 namespace mlir::tinyc {
@@ -26,6 +28,23 @@ std::string formatShape(llvm::ArrayRef<int64_t> shape);
 
 /// Number of elements of a static shape.
 int64_t getNumElements(llvm::ArrayRef<int64_t> shape);
+
+/// The same, or nullopt when it overflows int64 (or a dimension is negative).
+std::optional<int64_t> getCheckedNumElements(llvm::ArrayRef<int64_t> shape);
+
+/// Bytes of a tensor as tinyc stores it (booleans take a byte), or nullopt
+/// when the size overflows int64.
+std::optional<int64_t> getCheckedByteSize(llvm::ArrayRef<int64_t> shape, Type elementType);
+
+/// How many of a sliding window's `output` positions along one dimension
+/// have a window reaching into the padding (the convolution lowering's
+/// border positions).
+int64_t countBorderPositions(int64_t output, int64_t input, int64_t kernel, int64_t stride,
+                             int64_t dilation, int64_t padBegin);
+
+/// The most border positions a convolution may have along one dimension:
+/// their number grows with the pads, and the lowering's work with them.
+constexpr int64_t kMaxBorderPositions = 4096;
 
 /// NumPy/ONNX multidirectional broadcasting.
 FailureOr<Shape> broadcastShapes(llvm::ArrayRef<int64_t> lhs, llvm::ArrayRef<int64_t> rhs,

@@ -21,6 +21,9 @@ struct PipelineOptions {
   int64_t bufferAlignment = 16;
   /// Width of `index` in the generated code: the target's pointer width.
   unsigned indexBitwidth = 64;
+  /// The target's flash for the weights and largest RAM region for the
+  /// arena, in bytes (0: not known).
+  int64_t flashBytes = 0, ramBytes = 0;
   /// Largest relative weight error tinyc-factorize-conv may introduce (0:
   /// exact factorizations only).
   double factorizeTolerance = 0.0;

@@ -24,6 +24,9 @@ struct TargetInfo {
   unsigned pointerBits = 64;
   /// Alignment the caller must give the arena.
   unsigned arenaAlign = 16;
+  /// Flash for code and weights, and the largest RAM region (where the arena
+  /// goes), in bytes; 0 where target.json does not say (hosted targets).
+  int64_t flashBytes = 0, ramBytes = 0;
   /// The runtime compiled for this target (LLVM bitcode).
   llvm::StringRef runtimeBitcode;
 };

@@ -151,6 +151,27 @@ def TinycPlanMemory : Pass<"tinyc-plan-memory", "::mlir::func::FuncOp"> {
   ];
 }
 
+def TinycCheckTargetLimits : Pass<"tinyc-check-target-limits", "::mlir::func::FuncOp"> {
+  let summary = "Refuses tensors, weights and arenas the target cannot hold";
+  let description = [{
+    Runs after memory planning, when the weights and the arena are final. Each
+    tensor (argument, result, constant or intermediate) must take fewer than
+    2^(index-bitwidth - 1) bytes, and each integer-array attribute (pads,
+    strides, dilations) must fit that width, since the generated code indexes
+    with it; the weights together must fit `flash-bytes` and the arena
+    `ram-bytes` (0: not known). Each violation is an error naming the tensor
+    or the node and the size.
+  }];
+  let options = [
+    Option<"indexBitwidth", "index-bitwidth", "unsigned", /*default=*/"64",
+           "Width of index arithmetic in the generated code">,
+    Option<"flashBytes", "flash-bytes", "int64_t", /*default=*/"0",
+           "Read-only memory for the weights (0: not known)">,
+    Option<"ramBytes", "ram-bytes", "int64_t", /*default=*/"0",
+           "Largest RAM region for the arena (0: not known)">,
+  ];
+}
+
 def TinycMarkLayers : Pass<"tinyc-mark-layers", "::mlir::ModuleOp"> {
   let summary = "Brackets each layer of @main with calls to profiling markers";
   let description = [{

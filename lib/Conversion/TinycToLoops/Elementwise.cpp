@@ -168,20 +168,19 @@ struct ClipLowering : OpConversionPattern<ClipOp> {
     return lowerElementwise(
         op, op.getInput(), adaptor.getInput(), rewriter,
         [&](OpBuilder &b, Location l, ValueRange s, ValueRange) -> Value {
-          Value x = s[0], below, above;
-          if (isa<FloatType>(elem)) {
-            // Comparisons with NaN are false, so NaN passes through.
-            below = b.create<arith::CmpFOp>(l, arith::CmpFPredicate::OLT, x, lo);
-            above = b.create<arith::CmpFOp>(l, arith::CmpFPredicate::OGT, x, hi);
-          } else {
-            bool isUnsigned = elem.isUnsignedInteger();
-            below = b.create<arith::CmpIOp>(
-                l, isUnsigned ? arith::CmpIPredicate::ult : arith::CmpIPredicate::slt, x, lo);
-            above = b.create<arith::CmpIOp>(
-                l, isUnsigned ? arith::CmpIPredicate::ugt : arith::CmpIPredicate::sgt, x, hi);
-          }
-          Value low = b.create<arith::SelectOp>(l, below, lo, x);
-          return b.create<arith::SelectOp>(l, above, hi, low);
+          // min(max(x, lo), hi), as ONNX defines Clip: when lo > hi every
+          // element becomes hi. Comparisons with NaN are false, so NaN
+          // passes through.
+          Value x = s[0];
+          auto less = [&](Value p, Value q) -> Value {
+            if (isa<FloatType>(elem))
+              return b.create<arith::CmpFOp>(l, arith::CmpFPredicate::OLT, p, q);
+            return b.create<arith::CmpIOp>(
+                l, elem.isUnsignedInteger() ? arith::CmpIPredicate::ult : arith::CmpIPredicate::slt,
+                p, q);
+          };
+          Value low = b.create<arith::SelectOp>(l, less(x, lo), lo, x);
+          return b.create<arith::SelectOp>(l, less(hi, low), hi, low);
         });
   }
 };
