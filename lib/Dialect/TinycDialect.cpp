@@ -1,6 +1,8 @@
 //===- TinycDialect.cpp - dialect registration and attributes -------------===//
 
 #include "tinyc/Dialect/TinycDialect.h"
+#include "tinyc/Dialect/ScalarSemantics.h"
+#include "tinyc_runtime.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
@@ -70,24 +72,8 @@ LogicalResult ActivationAttr::verify(function_ref<InFlightDiagnostic()> emitErro
 }
 
 float ActivationAttr::apply(float x) const {
-  float a = getAlphaValue(), b = getBetaValue();
-  switch (getKind()) {
-  case ActivationKind::relu:
-    return x < 0.0f ? 0.0f : x;
-  case ActivationKind::clip:
-    return x < a ? a : (x > b ? b : x);
-  case ActivationKind::leaky_relu:
-    return x < 0.0f ? a * x : x;
-  case ActivationKind::sigmoid:
-    return 1.0f / (1.0f + std::exp(-x));
-  case ActivationKind::tanh:
-    return std::tanh(x);
-  case ActivationKind::hard_sigmoid:
-    return std::fmax(0.0f, std::fmin(1.0f, a * x + b));
-  case ActivationKind::hard_swish:
-    return x * std::fmax(0.0f, std::fmin(1.0f, x / 6.0f + 0.5f));
-  }
-  llvm_unreachable("unknown activation kind");
+  scalar::HostArithmetic host;
+  return scalar::activation(host, x, *this);
 }
 
 /// The shortest decimal that reads back as the same float, in a form MLIR's
@@ -156,11 +142,22 @@ LogicalResult FakeQuantAttr::verify(function_ref<InFlightDiagnostic()> emitError
 }
 
 float FakeQuantAttr::apply(float x) const {
-  float q = std::nearbyint(x / getScaleValue()) + static_cast<float>(getZeroPoint());
-  if (std::isnan(q))
-    q = static_cast<float>(getZeroPoint());
-  q = std::fmin(std::fmax(q, static_cast<float>(getQmin())), static_cast<float>(getQmax()));
-  return (q - static_cast<float>(getZeroPoint())) * getScaleValue();
+  scalar::HostArithmetic host;
+  return scalar::fakeQuant(host, x, *this);
+}
+
+float scalar::HostArithmetic::call(RuntimeFunction fn, float x) const {
+  switch (fn) {
+  case RuntimeFunction::exp:
+    return tinyc_expf(x);
+  case RuntimeFunction::sigmoid:
+    return tinyc_sigmoidf(x);
+  case RuntimeFunction::tanh:
+    return tinyc_tanhf(x);
+  case RuntimeFunction::roundEven:
+    return tinyc_roundevenf(x);
+  }
+  llvm_unreachable("unknown runtime function");
 }
 
 Attribute FakeQuantAttr::parse(AsmParser &parser, Type) {

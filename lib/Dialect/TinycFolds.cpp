@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tinyc/Dialect/TinycDialect.h"
+#include "tinyc/Dialect/ScalarSemantics.h"
 #include "tinyc/Dialect/TinycShapes.h"
 
 #include "mlir/IR/Matchers.h"
@@ -405,18 +406,22 @@ OpFoldResult QuantizeOp::fold(FoldAdaptor adaptor) {
   std::optional<HostTensor> x = HostTensor::read(adaptor.getInput());
   std::optional<HostTensor> scale = HostTensor::read(adaptor.getScale());
   std::optional<HostTensor> zp = HostTensor::read(adaptor.getZeroPoint());
-  if (!x || !scale || !zp || !getInput().getType().getElementType().isF32())
+  // The integer range must be exact in float, as in the lowering, which
+  // takes quantized types of up to 16 bits.
+  if (!x || !scale || !zp || !getInput().getType().getElementType().isF32() ||
+      getType().getElementType().getIntOrFloatBitWidth() > 16)
     return {};
   llvm::ArrayRef<int64_t> shape = getInput().getType().getShape();
   llvm::SmallVector<int64_t> strides = stridesOf(shape);
   auto [lo, hi] = intRange(getType().getElementType());
+  scalar::HostArithmetic host;
   llvm::SmallVector<int64_t> out;
   for (int64_t n = 0; n < x->size(); ++n) {
     int64_t p = quantParamIndex(shape, strides, n, getAxis(), scale->size());
-    // As the generated code: the division in float, then round half to even.
-    float q = std::nearbyint(static_cast<float>(x->f[n]) / static_cast<float>(scale->f[p]));
-    double v = static_cast<double>(q) + static_cast<double>(zp->i[p]);
-    out.push_back(std::isnan(v) ? 0 : static_cast<int64_t>(std::clamp<double>(v, lo, hi)));
+    float q = scalar::quantize(host, static_cast<float>(x->f[n]), static_cast<float>(scale->f[p]),
+                               static_cast<float>(zp->i[p]), static_cast<float>(lo),
+                               static_cast<float>(hi));
+    out.push_back(static_cast<int64_t>(q));
   }
   return writeInts(getType(), out);
 }

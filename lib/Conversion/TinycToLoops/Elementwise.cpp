@@ -231,14 +231,7 @@ struct QuantizeLowering : OpConversionPattern<QuantizeOp> {
           Value scale = loadQuantParam(b, loc, adaptor.getScale(), op.getScale(), op.getAxis(), ivs);
           Value zp = loadQuantParam(b, loc, adaptor.getZeroPoint(), op.getZeroPoint(),
                                     op.getAxis(), ivs);
-          Value zpFloat = convertScalar(b, loc, zp, q, f32);
-          // As ONNX defines it: divide (not multiply by the reciprocal), round
-          // half to even, add the zero point, saturate. NaN becomes the zero point.
-          Value scaled = b.create<arith::DivFOp>(loc, s[0], scale);
-          Value v = b.create<arith::AddFOp>(loc, callRuntime(b, loc, kRoundEvenF, scaled), zpFloat);
-          Value isNan = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UNO, v, v);
-          v = b.create<arith::SelectOp>(loc, isNan, zpFloat, v);
-          v = clampFloat(b, loc, v, lo, hi, 0.0);
+          Value v = quantizeScalar(b, loc, s[0], scale, convertScalar(b, loc, zp, q, f32), lo, hi);
           return convertScalar(b, loc, v, f32, q);
         });
   }

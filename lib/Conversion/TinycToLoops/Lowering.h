@@ -78,6 +78,11 @@ void storeElement(OpBuilder &b, Location loc, Value value, Value buffer, ValueRa
 /// Applies an activation function to a float scalar.
 Value applyActivation(OpBuilder &b, Location loc, Value x, ActivationAttr act);
 
+/// ONNX QuantizeLinear of a float scalar (ScalarSemantics.h): a float that
+/// holds an integer in [qmin, qmax].
+Value quantizeScalar(OpBuilder &b, Location loc, Value x, Value scale, Value zeroPoint,
+                     int64_t qmin, int64_t qmax);
+
 /// Applies a fake quantization (QuantizeLinear then DequantizeLinear).
 Value applyFakeQuant(OpBuilder &b, Location loc, Value x, FakeQuantAttr quant);
 
