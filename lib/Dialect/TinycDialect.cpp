@@ -50,14 +50,46 @@ unsigned ActivationAttr::getNumParameters(ActivationKind kind) {
   case ActivationKind::sigmoid:
   case ActivationKind::tanh:
   case ActivationKind::hard_swish:
+  case ActivationKind::abs:
+  case ActivationKind::neg:
+  case ActivationKind::reciprocal:
+  case ActivationKind::sqrt:
+  case ActivationKind::exp:
+  case ActivationKind::floor:
+  case ActivationKind::ceil:
+  case ActivationKind::round:
+  case ActivationKind::softsign:
     return 0;
   case ActivationKind::leaky_relu:
+  case ActivationKind::elu:
+  case ActivationKind::celu:
+  case ActivationKind::thresholded_relu:
     return 1;
   case ActivationKind::clip:
   case ActivationKind::hard_sigmoid:
+  case ActivationKind::selu:
+  case ActivationKind::shrink:
     return 2;
   }
   llvm_unreachable("unknown activation kind");
+}
+
+bool ActivationAttr::callsRuntime(ActivationKind kind) {
+  switch (kind) {
+  case ActivationKind::sigmoid:
+  case ActivationKind::tanh:
+  case ActivationKind::sqrt:
+  case ActivationKind::exp:
+  case ActivationKind::floor:
+  case ActivationKind::ceil:
+  case ActivationKind::round:
+  case ActivationKind::elu:
+  case ActivationKind::selu:
+  case ActivationKind::celu:
+    return true;
+  default:
+    return false;
+  }
 }
 
 LogicalResult ActivationAttr::verify(function_ref<InFlightDiagnostic()> emitError,
@@ -65,6 +97,8 @@ LogicalResult ActivationAttr::verify(function_ref<InFlightDiagnostic()> emitErro
   if (&alpha.getSemantics() != &llvm::APFloat::IEEEsingle() ||
       &beta.getSemantics() != &llvm::APFloat::IEEEsingle())
     return emitError() << "activation parameters must be single-precision floats";
+  if (kind == ActivationKind::celu && alpha.isZero())
+    return emitError() << "celu's alpha must not be 0";
   if (kind == ActivationKind::clip && beta.compare(alpha) == llvm::APFloat::cmpLessThan)
     return emitError() << "clip bounds are inverted: min " << alpha.convertToFloat() << " > max "
                        << beta.convertToFloat();
@@ -156,6 +190,8 @@ float scalar::HostArithmetic::call(RuntimeFunction fn, float x) const {
     return tinyc_tanhf(x);
   case RuntimeFunction::roundEven:
     return tinyc_roundevenf(x);
+  case RuntimeFunction::sqrt:
+    return tinyc_sqrtf(x);
   }
   llvm_unreachable("unknown runtime function");
 }

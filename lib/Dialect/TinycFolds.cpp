@@ -152,7 +152,7 @@ std::pair<int64_t, int64_t> intRange(Type elem) {
   return {-(int64_t{1} << (width - 1)), (int64_t{1} << (width - 1)) - 1};
 }
 
-enum class BinaryKind { add, sub, mul, div };
+enum class BinaryKind { add, sub, mul, div, max, min };
 
 OpFoldResult foldBinary(Operation *op, BinaryKind kind, Attribute lhsAttr, Attribute rhsAttr,
                         std::optional<ActivationAttr> act, std::optional<FakeQuantAttr> quant) {
@@ -172,6 +172,9 @@ OpFoldResult foldBinary(Operation *op, BinaryKind kind, Attribute lhsAttr, Attri
       case BinaryKind::sub: r = a - b; break;
       case BinaryKind::mul: r = a * b; break;
       case BinaryKind::div: r = a / b; break;
+      // NaN if either is (std::isnan: a comparison would drop it).
+      case BinaryKind::max: r = std::isnan(a) || std::isnan(b) ? a + b : (a < b ? b : a); break;
+      case BinaryKind::min: r = std::isnan(a) || std::isnan(b) ? a + b : (b < a ? b : a); break;
       }
       r = roundToType(r, elem);
       if (act)
@@ -194,6 +197,12 @@ OpFoldResult foldBinary(Operation *op, BinaryKind kind, Attribute lhsAttr, Attri
     case BinaryKind::add: r = static_cast<int64_t>(ua + ub); break;
     case BinaryKind::sub: r = static_cast<int64_t>(ua - ub); break;
     case BinaryKind::mul: r = static_cast<int64_t>(ua * ub); break;
+    case BinaryKind::max:
+      r = (isUnsigned ? ua < ub : a < b) ? b : a;
+      break;
+    case BinaryKind::min:
+      r = (isUnsigned ? ub < ua : b < a) ? b : a;
+      break;
     case BinaryKind::div:
       if (b == 0)
         r = 0;
@@ -370,6 +379,14 @@ OpFoldResult MulOp::fold(FoldAdaptor a) {
 }
 OpFoldResult DivOp::fold(FoldAdaptor a) {
   return foldBinary(*this, BinaryKind::div, a.getLhs(), a.getRhs(), getAct(), getQuant());
+}
+
+OpFoldResult MaxOp::fold(FoldAdaptor a) {
+  return foldBinary(*this, BinaryKind::max, a.getLhs(), a.getRhs(), getAct(), getQuant());
+}
+
+OpFoldResult MinOp::fold(FoldAdaptor a) {
+  return foldBinary(*this, BinaryKind::min, a.getLhs(), a.getRhs(), getAct(), getQuant());
 }
 
 OpFoldResult ActivationOp::fold(FoldAdaptor adaptor) {

@@ -159,6 +159,8 @@ LogicalResult AddOp::verify() { return verifyBinary(*this, getLhs(), getRhs(), g
 LogicalResult SubOp::verify() { return verifyBinary(*this, getLhs(), getRhs(), getAct()); }
 LogicalResult MulOp::verify() { return verifyBinary(*this, getLhs(), getRhs(), getAct()); }
 LogicalResult DivOp::verify() { return verifyBinary(*this, getLhs(), getRhs(), getAct()); }
+LogicalResult MaxOp::verify() { return verifyBinary(*this, getLhs(), getRhs(), getAct()); }
+LogicalResult MinOp::verify() { return verifyBinary(*this, getLhs(), getRhs(), getAct()); }
 
 LogicalResult ActivationOp::verify() {
   if (failed(verifyAllStatic(*this)) || failed(verifySameElementType(*this, getInput())))

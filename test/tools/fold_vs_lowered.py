@@ -42,6 +42,13 @@ def cases():
     yield "tanh", act("Tanh"), [], []
     yield "hard_sigmoid", act("HardSigmoid", alpha=0.2, beta=0.5), [], []
     yield "hard_swish", act("HardSwish"), [], []
+    for op in ("Abs", "Neg", "Reciprocal", "Sqrt", "Exp", "Floor", "Ceil", "Round", "Softsign"):
+        yield op.lower(), act(op), [], []
+    yield "elu", act("Elu", alpha=0.7), [], []
+    yield "selu", act("Selu"), [], []
+    yield "celu", act("Celu", alpha=1.5), [], []
+    yield "thresholded_relu", act("ThresholdedRelu", alpha=0.5), [], []
+    yield "shrink", act("Shrink", lambd=1.5, bias=0.25), [], []
     lo = numpy_helper.from_array(np.array(-1.0, dtype=np.float32), "lo")
     hi = numpy_helper.from_array(np.array(2.0, dtype=np.float32), "hi")
     yield "clip", [helper.make_node("Clip", ["x", "lo", "hi"], ["y"])], [lo, hi], []

@@ -14,6 +14,7 @@
 //   using Value;
 //   Value constant(double v);                 // v rounded to the element type
 //   Value add(Value, Value), sub, mul, div;
+//   Value neg(Value), abs(Value);
 //   Value selectLess(Value x, Value y, Value ifLess, Value otherwise);  // x < y, ordered
 //   Value selectNaN(Value x, Value ifNaN, Value otherwise);
 //   Value call(RuntimeFunction, Value x);
@@ -27,10 +28,12 @@
 
 #include "llvm/Support/ErrorHandling.h"
 
+#include <cmath>
+
 namespace mlir::tinyc::scalar {
 
 /// The float routines of runtime/tinyc_runtime.h that scalar semantics use.
-enum class RuntimeFunction { exp, sigmoid, tanh, roundEven };
+enum class RuntimeFunction { exp, sigmoid, tanh, roundEven, sqrt };
 
 /// Compile-time arithmetic in IEEE single precision, as the generated code
 /// computes on float tensors.
@@ -41,6 +44,8 @@ struct HostArithmetic {
   Value sub(Value a, Value b) const { return a - b; }
   Value mul(Value a, Value b) const { return a * b; }
   Value div(Value a, Value b) const { return a / b; }
+  Value neg(Value a) const { return -a; }
+  Value abs(Value a) const { return std::fabs(a); }
   Value selectLess(Value x, Value y, Value ifLess, Value otherwise) const {
     return x < y ? ifLess : otherwise;
   }
@@ -55,6 +60,15 @@ template <typename D>
 typename D::Value clamp(D &d, typename D::Value x, typename D::Value lo, typename D::Value hi) {
   typename D::Value low = d.selectLess(x, lo, lo, x);
   return d.selectLess(hi, low, hi, low);
+}
+
+/// floor(x) from rounding half to even: the integer nearest x, less one where
+/// that lies above x. Exact for every float (|x| >= 2^23 is integral, and
+/// NaN and the infinities pass through).
+template <typename D>
+typename D::Value floor(D &d, typename D::Value x) {
+  typename D::Value r = d.call(RuntimeFunction::roundEven, x);
+  return d.selectLess(x, r, d.sub(r, d.constant(1.0)), r);
 }
 
 /// An activation function (ActivationAttr) applied to one float.
@@ -82,6 +96,49 @@ typename D::Value activation(D &d, typename D::Value x, ActivationAttr act) {
     V gate = clamp(d, d.add(d.mul(d.constant(static_cast<float>(1.0 / 6.0)), x), d.constant(0.5)),
                    zero, d.constant(1.0));
     return d.mul(x, gate);
+  }
+  case ActivationKind::abs:
+    return d.abs(x);
+  case ActivationKind::neg:
+    return d.neg(x);
+  case ActivationKind::reciprocal:
+    return d.div(d.constant(1.0), x);
+  case ActivationKind::sqrt:
+    return d.call(RuntimeFunction::sqrt, x);
+  case ActivationKind::exp:
+    return d.call(RuntimeFunction::exp, x);
+  case ActivationKind::round:
+    return d.call(RuntimeFunction::roundEven, x);
+  case ActivationKind::floor:
+    return floor(d, x);
+  case ActivationKind::ceil:
+    // -floor(-x) keeps IEEE's signs of zero: ceil(-0.5) is -0.
+    return d.neg(floor(d, d.neg(x)));
+  case ActivationKind::elu: {
+    V alpha = d.constant(act.getAlphaValue());
+    return d.selectLess(x, zero, d.mul(alpha, d.sub(d.call(RuntimeFunction::exp, x), d.constant(1.0))),
+                        x);
+  }
+  case ActivationKind::selu: {
+    V alpha = d.constant(act.getAlphaValue()), gamma = d.constant(act.getBetaValue());
+    V negative = d.mul(gamma, d.sub(d.mul(alpha, d.call(RuntimeFunction::exp, x)), alpha));
+    return d.selectLess(zero, x, d.mul(gamma, x), negative);
+  }
+  case ActivationKind::celu: {
+    V alpha = d.constant(act.getAlphaValue());
+    V e = d.mul(alpha, d.sub(d.call(RuntimeFunction::exp, d.div(x, alpha)), d.constant(1.0)));
+    // max(0, x) keeps NaN, min(0, e) takes 0 for it: NaN either way.
+    return d.add(d.selectLess(x, zero, zero, x), d.selectLess(e, zero, e, zero));
+  }
+  case ActivationKind::softsign:
+    return d.div(x, d.add(d.constant(1.0), d.abs(x)));
+  case ActivationKind::thresholded_relu:
+    // ONNX: x for x > alpha, 0 otherwise (NaN too).
+    return d.selectLess(d.constant(act.getAlphaValue()), x, x, zero);
+  case ActivationKind::shrink: {
+    V lambd = d.constant(act.getAlphaValue()), bias = d.constant(act.getBetaValue());
+    return d.selectLess(x, d.neg(lambd), d.add(x, bias),
+                        d.selectLess(lambd, x, d.sub(x, bias), zero));
   }
   }
   llvm_unreachable("unknown activation kind");

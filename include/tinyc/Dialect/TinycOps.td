@@ -141,6 +141,16 @@ class Tinyc_BinaryOp<string mnemonic, string what>
 def Tinyc_AddOp : Tinyc_BinaryOp<"add", "elementwise addition">;
 def Tinyc_SubOp : Tinyc_BinaryOp<"sub", "elementwise subtraction">;
 def Tinyc_MulOp : Tinyc_BinaryOp<"mul", "elementwise multiplication">;
+def Tinyc_MaxOp : Tinyc_BinaryOp<"max", "elementwise maximum"> {
+  let description = [{
+    A NaN operand gives NaN, as NumPy's `maximum` (ONNX's reference) does.
+  }];
+}
+def Tinyc_MinOp : Tinyc_BinaryOp<"min", "elementwise minimum"> {
+  let description = [{
+    A NaN operand gives NaN, as NumPy's `minimum` (ONNX's reference) does.
+  }];
+}
 def Tinyc_DivOp : Tinyc_BinaryOp<"div", "elementwise division"> {
   let description = [{
     Integer division truncates toward zero; a zero divisor gives 0 instead of

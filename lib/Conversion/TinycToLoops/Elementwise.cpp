@@ -35,7 +35,7 @@ LogicalResult lowerElementwise(
   return success();
 }
 
-enum class BinaryKind { add, sub, mul, div };
+enum class BinaryKind { add, sub, mul, div, max, min };
 
 Value computeBinary(OpBuilder &b, Location loc, BinaryKind kind, Value x, Value y, Type elem) {
   if (isa<FloatType>(elem)) {
@@ -44,6 +44,16 @@ Value computeBinary(OpBuilder &b, Location loc, BinaryKind kind, Value x, Value 
     case BinaryKind::sub: return b.create<arith::SubFOp>(loc, x, y);
     case BinaryKind::mul: return b.create<arith::MulFOp>(loc, x, y);
     case BinaryKind::div: return b.create<arith::DivFOp>(loc, x, y);
+    case BinaryKind::max:
+    case BinaryKind::min: {
+      // NaN if either is: x + y is NaN exactly then.
+      Value pick = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OLT,
+                                           kind == BinaryKind::max ? x : y,
+                                           kind == BinaryKind::max ? y : x);
+      Value chosen = b.create<arith::SelectOp>(loc, pick, y, x);
+      Value anyNaN = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UNO, x, y);
+      return b.create<arith::SelectOp>(loc, anyNaN, b.create<arith::AddFOp>(loc, x, y), chosen);
+    }
     }
   }
   // Integers wrap (no nsw/nuw flags, so overflow is defined).
@@ -51,6 +61,12 @@ Value computeBinary(OpBuilder &b, Location loc, BinaryKind kind, Value x, Value 
   case BinaryKind::add: return b.create<arith::AddIOp>(loc, x, y);
   case BinaryKind::sub: return b.create<arith::SubIOp>(loc, x, y);
   case BinaryKind::mul: return b.create<arith::MulIOp>(loc, x, y);
+  case BinaryKind::max:
+    return elem.isUnsignedInteger() ? b.create<arith::MaxUIOp>(loc, x, y).getResult()
+                                    : b.create<arith::MaxSIOp>(loc, x, y).getResult();
+  case BinaryKind::min:
+    return elem.isUnsignedInteger() ? b.create<arith::MinUIOp>(loc, x, y).getResult()
+                                    : b.create<arith::MinSIOp>(loc, x, y).getResult();
   case BinaryKind::div: break;
   }
   // Division by zero gives 0 and MIN / -1 wraps to MIN: dividing by 1 in
@@ -307,6 +323,7 @@ void lowering::populateElementwiseLowering(RewritePatternSet &patterns,
                                            const TypeConverter &converter) {
   patterns.add<BinaryLowering<AddOp, BinaryKind::add>, BinaryLowering<SubOp, BinaryKind::sub>,
                BinaryLowering<MulOp, BinaryKind::mul>, BinaryLowering<DivOp, BinaryKind::div>,
+               BinaryLowering<MaxOp, BinaryKind::max>, BinaryLowering<MinOp, BinaryKind::min>,
                ActivationLowering, SignLowering, FakeQuantLowering, ScaleShiftLowering, ClipLowering, CastLowering, QuantizeLowering,
                DequantizeLowering, BatchNormLowering>(converter, patterns.getContext());
 }

@@ -143,6 +143,8 @@ struct EmitArithmetic {
   Value sub(Value x, Value y) { return b.create<arith::SubFOp>(loc, x, y); }
   Value mul(Value x, Value y) { return b.create<arith::MulFOp>(loc, x, y); }
   Value div(Value x, Value y) { return b.create<arith::DivFOp>(loc, x, y); }
+  Value neg(Value x) { return b.create<arith::NegFOp>(loc, x); }
+  Value abs(Value x) { return b.create<math::AbsFOp>(loc, x); }
   Value selectLess(Value x, Value y, Value ifLess, Value otherwise) {
     return ::selectLess(b, loc, x, y, ifLess, otherwise);
   }
@@ -160,6 +162,8 @@ struct EmitArithmetic {
       return callRuntime(b, loc, kTanhF, x);
     case scalar::RuntimeFunction::roundEven:
       return callRuntime(b, loc, kRoundEvenF, x);
+    case scalar::RuntimeFunction::sqrt:
+      return callRuntime(b, loc, kSqrtF, x);
     }
     llvm_unreachable("unknown runtime function");
   }
