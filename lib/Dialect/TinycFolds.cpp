@@ -381,6 +381,104 @@ OpFoldResult DivOp::fold(FoldAdaptor a) {
   return foldBinary(*this, BinaryKind::div, a.getLhs(), a.getRhs(), getAct(), getQuant());
 }
 
+/// Folds an elementwise operator with a boolean result over constant operands.
+template <typename Fn>
+OpFoldResult foldPredicate(Operation *op, llvm::ArrayRef<Attribute> attrs, Fn predicate) {
+  llvm::SmallVector<HostTensor> in;
+  for (Attribute attr : attrs) {
+    std::optional<HostTensor> t = HostTensor::read(attr);
+    if (!t)
+      return {};
+    in.push_back(std::move(*t));
+  }
+  auto type = cast<RankedTensorType>(op->getResult(0).getType());
+  llvm::SmallVector<llvm::SmallVector<int64_t>> index;
+  for (const HostTensor &t : in)
+    index.push_back(broadcastIndices(t.type.getShape(), type.getShape()));
+  llvm::SmallVector<int64_t> out;
+  for (int64_t n = 0; n < type.getNumElements(); ++n)
+    out.push_back(predicate(in, [&](unsigned k) { return index[k][n]; }) ? 1 : 0);
+  return writeInts(type, out);
+}
+
+OpFoldResult CompareOp::fold(FoldAdaptor a) {
+  bool isUnsigned = getLhs().getType().getElementType().isUnsignedInteger() ||
+                    getLhs().getType().getElementType().isInteger(1);
+  CompareKind kind = getKind();
+  return foldPredicate(*this, {a.getLhs(), a.getRhs()}, [&](auto &in, auto at) {
+    // -1 less, 0 equal, 1 greater, 2 unordered (a NaN).
+    int order;
+    if (in[0].isFloat) {
+      double x = in[0].f[at(0)], y = in[1].f[at(1)];
+      order = x < y ? -1 : x > y ? 1 : x == y ? 0 : 2;
+    } else {
+      int64_t x = in[0].i[at(0)], y = in[1].i[at(1)];
+      bool less = isUnsigned ? static_cast<uint64_t>(x) < static_cast<uint64_t>(y) : x < y;
+      order = x == y ? 0 : less ? -1 : 1;
+    }
+    switch (kind) {
+    case CompareKind::eq: return order == 0;
+    case CompareKind::lt: return order == -1;
+    case CompareKind::le: return order == -1 || order == 0;
+    case CompareKind::gt: return order == 1;
+    case CompareKind::ge: return order == 1 || order == 0;
+    }
+    llvm_unreachable("unknown comparison");
+  });
+}
+
+OpFoldResult LogicOp::fold(FoldAdaptor a) {
+  LogicKind kind = getKind();
+  return foldPredicate(*this, {a.getLhs(), a.getRhs()}, [&](auto &in, auto at) {
+    bool x = in[0].i[at(0)] != 0, y = in[1].i[at(1)] != 0;
+    switch (kind) {
+    case LogicKind::and_: return x && y;
+    case LogicKind::or_: return x || y;
+    case LogicKind::xor_: return x != y;
+    }
+    llvm_unreachable("unknown logic operation");
+  });
+}
+
+OpFoldResult NotOp::fold(FoldAdaptor a) {
+  return foldPredicate(*this, {a.getInput()}, [](auto &in, auto at) { return in[0].i[at(0)] == 0; });
+}
+
+OpFoldResult ClassifyOp::fold(FoldAdaptor a) {
+  FloatClass kind = getKind();
+  return foldPredicate(*this, {a.getInput()}, [&](auto &in, auto at) {
+    double x = in[0].f[at(0)];
+    switch (kind) {
+    case FloatClass::nan: return std::isnan(x);
+    case FloatClass::inf: return std::isinf(x);
+    case FloatClass::pos_inf: return std::isinf(x) && x > 0;
+    case FloatClass::neg_inf: return std::isinf(x) && x < 0;
+    }
+    llvm_unreachable("unknown float class");
+  });
+}
+
+OpFoldResult SelectOp::fold(FoldAdaptor a) {
+  std::optional<HostTensor> c = HostTensor::read(a.getCondition()), x = HostTensor::read(a.getX()),
+                            y = HostTensor::read(a.getY());
+  if (!c || !x || !y)
+    return {};
+  auto type = getType();
+  llvm::SmallVector<int64_t> ci = broadcastIndices(c->type.getShape(), type.getShape()),
+                             xi = broadcastIndices(x->type.getShape(), type.getShape()),
+                             yi = broadcastIndices(y->type.getShape(), type.getShape());
+  if (x->isFloat) {
+    llvm::SmallVector<double> out;
+    for (size_t n = 0; n < ci.size(); ++n)
+      out.push_back(c->i[ci[n]] ? x->f[xi[n]] : y->f[yi[n]]);
+    return writeFloats(type, out);
+  }
+  llvm::SmallVector<int64_t> out;
+  for (size_t n = 0; n < ci.size(); ++n)
+    out.push_back(c->i[ci[n]] ? x->i[xi[n]] : y->i[yi[n]]);
+  return writeInts(type, out);
+}
+
 OpFoldResult MaxOp::fold(FoldAdaptor a) {
   return foldBinary(*this, BinaryKind::max, a.getLhs(), a.getRhs(), getAct(), getQuant());
 }

@@ -156,6 +156,150 @@ LogicalResult onnx_import::convertHardSwish(NodeImporter &n) {
   return convertActivation(n, ActivationKind::hard_swish, {});
 }
 
+namespace {
+
+/// The broadcast shape of the node's inputs [0, count), each required.
+FailureOr<Shape> broadcastInputs(NodeImporter &n, unsigned count) {
+  if (n.numInputs() != count)
+    return n.error() << "expects " << count << " inputs, got " << n.numInputs();
+  Shape shape;
+  for (unsigned i = 0; i < count; ++i) {
+    if (failed(n.requiredInput(i)))
+      return failure();
+    FailureOr<Shape> next = broadcastShapes(shape, n.inputType(i).getShape(), n.errorFn());
+    if (failed(next))
+      return failure();
+    shape = *next;
+  }
+  return shape;
+}
+
+/// Equal, Less, ...: a `tinyc.compare` of two tensors of one element type.
+LogicalResult convertCompare(NodeImporter &n, CompareKind kind) {
+  if (failed(n.rejectUnknownAttributes({})))
+    return failure();
+  FailureOr<Shape> shape = broadcastInputs(n, 2);
+  if (failed(shape))
+    return failure();
+  Type elem = n.inputType(0).getElementType();
+  if (n.inputType(1).getElementType() != elem)
+    return n.error() << "operands have different element types " << elem << " and "
+                     << n.inputType(1).getElementType();
+  if (!isSupportedArithmeticType(elem) && !(kind == CompareKind::eq && elem.isInteger(1)))
+    return n.error() << "element type " << elem << " is not supported";
+  Type i1 = n.builder.getI1Type();
+  n.setOutput(0, n.create<CompareOp>(n.tensorType(*shape, i1),
+                                     CompareKindAttr::get(n.builder.getContext(), kind),
+                                     n.input(0), n.input(1)));
+  return success();
+}
+
+LogicalResult requireBoolInputs(NodeImporter &n, unsigned count) {
+  for (unsigned i = 0; i < count; ++i)
+    if (!n.inputType(i).getElementType().isInteger(1))
+      return n.error() << "input " << i << " must be a bool tensor, got "
+                       << n.inputType(i).getElementType();
+  return success();
+}
+
+/// And, Or, Xor of two bool tensors.
+LogicalResult convertLogic(NodeImporter &n, LogicKind kind) {
+  if (failed(n.rejectUnknownAttributes({})))
+    return failure();
+  FailureOr<Shape> shape = broadcastInputs(n, 2);
+  if (failed(shape) || failed(requireBoolInputs(n, 2)))
+    return failure();
+  n.setOutput(0, n.create<LogicOp>(n.tensorType(*shape, n.builder.getI1Type()),
+                                   LogicKindAttr::get(n.builder.getContext(), kind), n.input(0),
+                                   n.input(1)));
+  return success();
+}
+
+} // namespace
+
+LogicalResult onnx_import::convertEqual(NodeImporter &n) {
+  return convertCompare(n, CompareKind::eq);
+}
+LogicalResult onnx_import::convertLess(NodeImporter &n) {
+  return convertCompare(n, CompareKind::lt);
+}
+LogicalResult onnx_import::convertLessOrEqual(NodeImporter &n) {
+  return convertCompare(n, CompareKind::le);
+}
+LogicalResult onnx_import::convertGreater(NodeImporter &n) {
+  return convertCompare(n, CompareKind::gt);
+}
+LogicalResult onnx_import::convertGreaterOrEqual(NodeImporter &n) {
+  return convertCompare(n, CompareKind::ge);
+}
+LogicalResult onnx_import::convertAnd(NodeImporter &n) { return convertLogic(n, LogicKind::and_); }
+LogicalResult onnx_import::convertOr(NodeImporter &n) { return convertLogic(n, LogicKind::or_); }
+LogicalResult onnx_import::convertXor(NodeImporter &n) { return convertLogic(n, LogicKind::xor_); }
+
+LogicalResult onnx_import::convertNot(NodeImporter &n) {
+  if (failed(n.rejectUnknownAttributes({})))
+    return failure();
+  FailureOr<Shape> shape = broadcastInputs(n, 1);
+  if (failed(shape) || failed(requireBoolInputs(n, 1)))
+    return failure();
+  n.setOutput(0, n.create<NotOp>(n.inputType(0), n.input(0)));
+  return success();
+}
+
+LogicalResult onnx_import::convertWhere(NodeImporter &n) {
+  if (failed(n.rejectUnknownAttributes({})))
+    return failure();
+  FailureOr<Shape> shape = broadcastInputs(n, 3);
+  if (failed(shape) || failed(requireBoolInputs(n, 1)))
+    return failure();
+  Type elem = n.inputType(1).getElementType();
+  if (n.inputType(2).getElementType() != elem)
+    return n.error() << "X and Y have different element types " << elem << " and "
+                     << n.inputType(2).getElementType();
+  if (!isSupportedArithmeticType(elem) && !elem.isInteger(1))
+    return n.error() << "element type " << elem << " is not supported";
+  n.setOutput(0, n.create<SelectOp>(n.tensorType(*shape, elem), n.input(0), n.input(1),
+                                    n.input(2)));
+  return success();
+}
+
+LogicalResult onnx_import::convertIsNaN(NodeImporter &n) {
+  if (failed(n.rejectUnknownAttributes({})))
+    return failure();
+  if (failed(broadcastInputs(n, 1)))
+    return failure();
+  Type elem = n.inputType(0).getElementType();
+  if (!elem.isF32() && !elem.isF64())
+    return n.error() << "element type " << elem << " is not supported";
+  n.setOutput(0, n.create<ClassifyOp>(n.tensorType(n.inputType(0).getShape(), n.builder.getI1Type()),
+                                      FloatClassAttr::get(n.builder.getContext(), FloatClass::nan),
+                                      n.input(0)));
+  return success();
+}
+
+LogicalResult onnx_import::convertIsInf(NodeImporter &n) {
+  if (failed(n.rejectUnknownAttributes({"detect_negative", "detect_positive"})))
+    return failure();
+  if (failed(broadcastInputs(n, 1)))
+    return failure();
+  Type elem = n.inputType(0).getElementType();
+  if (!elem.isF32() && !elem.isF64())
+    return n.error() << "element type " << elem << " is not supported";
+  bool negative = n.getInt("detect_negative", 1) != 0, positive = n.getInt("detect_positive", 1) != 0;
+  Type boolType = n.tensorType(n.inputType(0).getShape(), n.builder.getI1Type());
+  if (!negative && !positive) {
+    // Detects nothing: all false, whatever the input.
+    n.setOutput(0, n.constant(DenseElementsAttr::get(cast<ShapedType>(boolType), false)));
+    return success();
+  }
+  FloatClass kind = negative && positive ? FloatClass::inf
+                    : positive           ? FloatClass::pos_inf
+                                         : FloatClass::neg_inf;
+  n.setOutput(0, n.create<ClassifyOp>(boolType, FloatClassAttr::get(n.builder.getContext(), kind),
+                                      n.input(0)));
+  return success();
+}
+
 LogicalResult onnx_import::convertMax(NodeImporter &n) { return convertVariadic<MaxOp>(n); }
 LogicalResult onnx_import::convertMin(NodeImporter &n) { return convertVariadic<MinOp>(n); }
 LogicalResult onnx_import::convertSum(NodeImporter &n) { return convertVariadic<AddOp>(n); }
