@@ -1,6 +1,8 @@
 //===- TinycDialect.cpp - dialect registration and attributes -------------===//
 
 #include "tinyc/Dialect/TinycDialect.h"
+#include "tinyc/Dialect/ScalarSemantics.h"
+#include "tinyc_runtime.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
@@ -48,14 +50,46 @@ unsigned ActivationAttr::getNumParameters(ActivationKind kind) {
   case ActivationKind::sigmoid:
   case ActivationKind::tanh:
   case ActivationKind::hard_swish:
+  case ActivationKind::abs:
+  case ActivationKind::neg:
+  case ActivationKind::reciprocal:
+  case ActivationKind::sqrt:
+  case ActivationKind::exp:
+  case ActivationKind::floor:
+  case ActivationKind::ceil:
+  case ActivationKind::round:
+  case ActivationKind::softsign:
     return 0;
   case ActivationKind::leaky_relu:
+  case ActivationKind::elu:
+  case ActivationKind::celu:
+  case ActivationKind::thresholded_relu:
     return 1;
   case ActivationKind::clip:
   case ActivationKind::hard_sigmoid:
+  case ActivationKind::selu:
+  case ActivationKind::shrink:
     return 2;
   }
   llvm_unreachable("unknown activation kind");
+}
+
+bool ActivationAttr::callsRuntime(ActivationKind kind) {
+  switch (kind) {
+  case ActivationKind::sigmoid:
+  case ActivationKind::tanh:
+  case ActivationKind::sqrt:
+  case ActivationKind::exp:
+  case ActivationKind::floor:
+  case ActivationKind::ceil:
+  case ActivationKind::round:
+  case ActivationKind::elu:
+  case ActivationKind::selu:
+  case ActivationKind::celu:
+    return true;
+  default:
+    return false;
+  }
 }
 
 LogicalResult ActivationAttr::verify(function_ref<InFlightDiagnostic()> emitError,
@@ -63,6 +97,8 @@ LogicalResult ActivationAttr::verify(function_ref<InFlightDiagnostic()> emitErro
   if (&alpha.getSemantics() != &llvm::APFloat::IEEEsingle() ||
       &beta.getSemantics() != &llvm::APFloat::IEEEsingle())
     return emitError() << "activation parameters must be single-precision floats";
+  if (kind == ActivationKind::celu && alpha.isZero())
+    return emitError() << "celu's alpha must not be 0";
   if (kind == ActivationKind::clip && beta.compare(alpha) == llvm::APFloat::cmpLessThan)
     return emitError() << "clip bounds are inverted: min " << alpha.convertToFloat() << " > max "
                        << beta.convertToFloat();
@@ -70,24 +106,8 @@ LogicalResult ActivationAttr::verify(function_ref<InFlightDiagnostic()> emitErro
 }
 
 float ActivationAttr::apply(float x) const {
-  float a = getAlphaValue(), b = getBetaValue();
-  switch (getKind()) {
-  case ActivationKind::relu:
-    return x < 0.0f ? 0.0f : x;
-  case ActivationKind::clip:
-    return x < a ? a : (x > b ? b : x);
-  case ActivationKind::leaky_relu:
-    return x < 0.0f ? a * x : x;
-  case ActivationKind::sigmoid:
-    return 1.0f / (1.0f + std::exp(-x));
-  case ActivationKind::tanh:
-    return std::tanh(x);
-  case ActivationKind::hard_sigmoid:
-    return std::fmax(0.0f, std::fmin(1.0f, a * x + b));
-  case ActivationKind::hard_swish:
-    return x * std::fmax(0.0f, std::fmin(1.0f, x / 6.0f + 0.5f));
-  }
-  llvm_unreachable("unknown activation kind");
+  scalar::HostArithmetic host;
+  return scalar::activation(host, x, *this);
 }
 
 /// The shortest decimal that reads back as the same float, in a form MLIR's
@@ -156,11 +176,24 @@ LogicalResult FakeQuantAttr::verify(function_ref<InFlightDiagnostic()> emitError
 }
 
 float FakeQuantAttr::apply(float x) const {
-  float q = std::nearbyint(x / getScaleValue()) + static_cast<float>(getZeroPoint());
-  if (std::isnan(q))
-    q = static_cast<float>(getZeroPoint());
-  q = std::fmin(std::fmax(q, static_cast<float>(getQmin())), static_cast<float>(getQmax()));
-  return (q - static_cast<float>(getZeroPoint())) * getScaleValue();
+  scalar::HostArithmetic host;
+  return scalar::fakeQuant(host, x, *this);
+}
+
+float scalar::HostArithmetic::call(RuntimeFunction fn, float x) const {
+  switch (fn) {
+  case RuntimeFunction::exp:
+    return tinyc_expf(x);
+  case RuntimeFunction::sigmoid:
+    return tinyc_sigmoidf(x);
+  case RuntimeFunction::tanh:
+    return tinyc_tanhf(x);
+  case RuntimeFunction::roundEven:
+    return tinyc_roundevenf(x);
+  case RuntimeFunction::sqrt:
+    return tinyc_sqrtf(x);
+  }
+  llvm_unreachable("unknown runtime function");
 }
 
 Attribute FakeQuantAttr::parse(AsmParser &parser, Type) {

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tinyc/Dialect/TinycDialect.h"
+#include "tinyc/Dialect/ScalarSemantics.h"
 #include "tinyc/Dialect/TinycShapes.h"
 
 #include "mlir/IR/Matchers.h"
@@ -165,7 +166,7 @@ std::pair<int64_t, int64_t> intRange(Type elem) {
   return {-(int64_t{1} << (width - 1)), (int64_t{1} << (width - 1)) - 1};
 }
 
-enum class BinaryKind { add, sub, mul, div };
+enum class BinaryKind { add, sub, mul, div, max, min };
 
 OpFoldResult foldBinary(Operation *op, BinaryKind kind, Attribute lhsAttr, Attribute rhsAttr,
                         std::optional<ActivationAttr> act, std::optional<FakeQuantAttr> quant) {
@@ -187,6 +188,9 @@ OpFoldResult foldBinary(Operation *op, BinaryKind kind, Attribute lhsAttr, Attri
       case BinaryKind::sub: r = a - b; break;
       case BinaryKind::mul: r = a * b; break;
       case BinaryKind::div: r = a / b; break;
+      // NaN if either is (std::isnan: a comparison would drop it).
+      case BinaryKind::max: r = std::isnan(a) || std::isnan(b) ? a + b : (a < b ? b : a); break;
+      case BinaryKind::min: r = std::isnan(a) || std::isnan(b) ? a + b : (b < a ? b : a); break;
       }
       r = roundToType(r, elem);
       if (act)
@@ -209,6 +213,12 @@ OpFoldResult foldBinary(Operation *op, BinaryKind kind, Attribute lhsAttr, Attri
     case BinaryKind::add: r = static_cast<int64_t>(ua + ub); break;
     case BinaryKind::sub: r = static_cast<int64_t>(ua - ub); break;
     case BinaryKind::mul: r = static_cast<int64_t>(ua * ub); break;
+    case BinaryKind::max:
+      r = (isUnsigned ? ua < ub : a < b) ? b : a;
+      break;
+    case BinaryKind::min:
+      r = (isUnsigned ? ub < ua : b < a) ? b : a;
+      break;
     case BinaryKind::div:
       if (b == 0)
         r = 0;
@@ -393,6 +403,112 @@ OpFoldResult DivOp::fold(FoldAdaptor a) {
   return foldBinary(*this, BinaryKind::div, a.getLhs(), a.getRhs(), getAct(), getQuant());
 }
 
+/// Folds an elementwise operator with a boolean result over constant operands.
+template <typename Fn>
+OpFoldResult foldPredicate(Operation *op, llvm::ArrayRef<Attribute> attrs, Fn predicate) {
+  llvm::SmallVector<HostTensor> in;
+  for (Attribute attr : attrs) {
+    std::optional<HostTensor> t = HostTensor::read(attr);
+    if (!t)
+      return {};
+    in.push_back(std::move(*t));
+  }
+  auto type = cast<RankedTensorType>(op->getResult(0).getType());
+  llvm::SmallVector<llvm::SmallVector<int64_t>> index;
+  for (const HostTensor &t : in)
+    index.push_back(broadcastIndices(t.type.getShape(), type.getShape()));
+  llvm::SmallVector<int64_t> out;
+  for (int64_t n = 0; n < type.getNumElements(); ++n)
+    out.push_back(predicate(in, [&](unsigned k) { return index[k][n]; }) ? 1 : 0);
+  return writeInts(type, out);
+}
+
+OpFoldResult CompareOp::fold(FoldAdaptor a) {
+  bool isUnsigned = getLhs().getType().getElementType().isUnsignedInteger() ||
+                    getLhs().getType().getElementType().isInteger(1);
+  CompareKind kind = getKind();
+  return foldPredicate(*this, {a.getLhs(), a.getRhs()}, [&](auto &in, auto at) {
+    // -1 less, 0 equal, 1 greater, 2 unordered (a NaN).
+    int order;
+    if (in[0].isFloat) {
+      double x = in[0].f[at(0)], y = in[1].f[at(1)];
+      order = x < y ? -1 : x > y ? 1 : x == y ? 0 : 2;
+    } else {
+      int64_t x = in[0].i[at(0)], y = in[1].i[at(1)];
+      bool less = isUnsigned ? static_cast<uint64_t>(x) < static_cast<uint64_t>(y) : x < y;
+      order = x == y ? 0 : less ? -1 : 1;
+    }
+    switch (kind) {
+    case CompareKind::eq: return order == 0;
+    case CompareKind::lt: return order == -1;
+    case CompareKind::le: return order == -1 || order == 0;
+    case CompareKind::gt: return order == 1;
+    case CompareKind::ge: return order == 1 || order == 0;
+    }
+    llvm_unreachable("unknown comparison");
+  });
+}
+
+OpFoldResult LogicOp::fold(FoldAdaptor a) {
+  LogicKind kind = getKind();
+  return foldPredicate(*this, {a.getLhs(), a.getRhs()}, [&](auto &in, auto at) {
+    bool x = in[0].i[at(0)] != 0, y = in[1].i[at(1)] != 0;
+    switch (kind) {
+    case LogicKind::and_: return x && y;
+    case LogicKind::or_: return x || y;
+    case LogicKind::xor_: return x != y;
+    }
+    llvm_unreachable("unknown logic operation");
+  });
+}
+
+OpFoldResult NotOp::fold(FoldAdaptor a) {
+  return foldPredicate(*this, {a.getInput()}, [](auto &in, auto at) { return in[0].i[at(0)] == 0; });
+}
+
+OpFoldResult ClassifyOp::fold(FoldAdaptor a) {
+  FloatClass kind = getKind();
+  return foldPredicate(*this, {a.getInput()}, [&](auto &in, auto at) {
+    double x = in[0].f[at(0)];
+    switch (kind) {
+    case FloatClass::nan: return std::isnan(x);
+    case FloatClass::inf: return std::isinf(x);
+    case FloatClass::pos_inf: return std::isinf(x) && x > 0;
+    case FloatClass::neg_inf: return std::isinf(x) && x < 0;
+    }
+    llvm_unreachable("unknown float class");
+  });
+}
+
+OpFoldResult SelectOp::fold(FoldAdaptor a) {
+  std::optional<HostTensor> c = HostTensor::read(a.getCondition()), x = HostTensor::read(a.getX()),
+                            y = HostTensor::read(a.getY());
+  if (!c || !x || !y)
+    return {};
+  auto type = getType();
+  llvm::SmallVector<int64_t> ci = broadcastIndices(c->type.getShape(), type.getShape()),
+                             xi = broadcastIndices(x->type.getShape(), type.getShape()),
+                             yi = broadcastIndices(y->type.getShape(), type.getShape());
+  if (x->isFloat) {
+    llvm::SmallVector<double> out;
+    for (size_t n = 0; n < ci.size(); ++n)
+      out.push_back(c->i[ci[n]] ? x->f[xi[n]] : y->f[yi[n]]);
+    return writeFloats(type, out);
+  }
+  llvm::SmallVector<int64_t> out;
+  for (size_t n = 0; n < ci.size(); ++n)
+    out.push_back(c->i[ci[n]] ? x->i[xi[n]] : y->i[yi[n]]);
+  return writeInts(type, out);
+}
+
+OpFoldResult MaxOp::fold(FoldAdaptor a) {
+  return foldBinary(*this, BinaryKind::max, a.getLhs(), a.getRhs(), getAct(), getQuant());
+}
+
+OpFoldResult MinOp::fold(FoldAdaptor a) {
+  return foldBinary(*this, BinaryKind::min, a.getLhs(), a.getRhs(), getAct(), getQuant());
+}
+
 OpFoldResult ActivationOp::fold(FoldAdaptor adaptor) {
   std::optional<HostTensor> in = HostTensor::read(adaptor.getInput());
   if (!in || !getType().getElementType().isF32())
@@ -427,18 +543,22 @@ OpFoldResult QuantizeOp::fold(FoldAdaptor adaptor) {
   std::optional<HostTensor> x = HostTensor::read(adaptor.getInput());
   std::optional<HostTensor> scale = HostTensor::read(adaptor.getScale());
   std::optional<HostTensor> zp = HostTensor::read(adaptor.getZeroPoint());
-  if (!x || !scale || !zp || !getInput().getType().getElementType().isF32())
+  // The integer range must be exact in float, as in the lowering, which
+  // takes quantized types of up to 16 bits.
+  if (!x || !scale || !zp || !getInput().getType().getElementType().isF32() ||
+      getType().getElementType().getIntOrFloatBitWidth() > 16)
     return {};
   llvm::ArrayRef<int64_t> shape = getInput().getType().getShape();
   llvm::SmallVector<int64_t> strides = stridesOf(shape);
   auto [lo, hi] = intRange(getType().getElementType());
+  scalar::HostArithmetic host;
   llvm::SmallVector<int64_t> out;
   for (int64_t n = 0; n < x->size(); ++n) {
     int64_t p = quantParamIndex(shape, strides, n, getAxis(), scale->size());
-    // As the generated code: the division in float, then round half to even.
-    float q = std::nearbyint(static_cast<float>(x->f[n]) / static_cast<float>(scale->f[p]));
-    double v = static_cast<double>(q) + static_cast<double>(zp->i[p]);
-    out.push_back(std::isnan(v) ? 0 : static_cast<int64_t>(std::clamp<double>(v, lo, hi)));
+    float q = scalar::quantize(host, static_cast<float>(x->f[n]), static_cast<float>(scale->f[p]),
+                               static_cast<float>(zp->i[p]), static_cast<float>(lo),
+                               static_cast<float>(hi));
+    out.push_back(static_cast<int64_t>(q));
   }
   return writeInts(getType(), out);
 }

@@ -155,10 +155,63 @@ static LogicalResult verifyBinary(Operation *op, Value lhs, Value rhs,
                                                [&] { return op->emitOpError(); }));
 }
 
+/// A boolean result of the operands' broadcast shape.
+static LogicalResult verifyPredicate(Operation *op, ValueRange operands) {
+  if (failed(verifyAllStatic(op)))
+    return failure();
+  if (!elementTypeOf(op->getResult(0)).isInteger(1))
+    return op->emitOpError() << "result must be boolean (i1), got "
+                             << elementTypeOf(op->getResult(0));
+  Shape shape(shapeOf(operands.front()));
+  for (Value v : operands.drop_front()) {
+    FailureOr<Shape> next = broadcastShapes(shape, shapeOf(v), [&] { return op->emitOpError(); });
+    if (failed(next))
+      return failure();
+    shape = *next;
+  }
+  return verifyResultShape(op, shape);
+}
+
+LogicalResult CompareOp::verify() {
+  if (elementTypeOf(getLhs()) != elementTypeOf(getRhs()))
+    return emitOpError() << "operands have different element types " << elementTypeOf(getLhs())
+                         << " and " << elementTypeOf(getRhs());
+  return verifyPredicate(*this, {getLhs(), getRhs()});
+}
+
+LogicalResult LogicOp::verify() {
+  if (!elementTypeOf(getLhs()).isInteger(1) || !elementTypeOf(getRhs()).isInteger(1))
+    return emitOpError() << "operands must be boolean (i1)";
+  return verifyPredicate(*this, {getLhs(), getRhs()});
+}
+
+LogicalResult NotOp::verify() {
+  if (!elementTypeOf(getInput()).isInteger(1))
+    return emitOpError() << "operand must be boolean (i1)";
+  return verifyPredicate(*this, {getInput()});
+}
+
+LogicalResult ClassifyOp::verify() { return verifyPredicate(*this, {getInput()}); }
+
+LogicalResult SelectOp::verify() {
+  if (failed(verifyAllStatic(*this)) || failed(verifySameElementType(*this, {getX(), getY()})))
+    return failure();
+  if (!elementTypeOf(getCondition()).isInteger(1))
+    return emitOpError() << "condition must be boolean (i1), got "
+                         << elementTypeOf(getCondition());
+  auto error = [&] { return emitOpError(); };
+  FailureOr<Shape> xy = broadcastShapes(shapeOf(getX()), shapeOf(getY()), error);
+  if (failed(xy))
+    return failure();
+  return verifyResultShape(*this, broadcastShapes(shapeOf(getCondition()), *xy, error));
+}
+
 LogicalResult AddOp::verify() { return verifyBinary(*this, getLhs(), getRhs(), getAct()); }
 LogicalResult SubOp::verify() { return verifyBinary(*this, getLhs(), getRhs(), getAct()); }
 LogicalResult MulOp::verify() { return verifyBinary(*this, getLhs(), getRhs(), getAct()); }
 LogicalResult DivOp::verify() { return verifyBinary(*this, getLhs(), getRhs(), getAct()); }
+LogicalResult MaxOp::verify() { return verifyBinary(*this, getLhs(), getRhs(), getAct()); }
+LogicalResult MinOp::verify() { return verifyBinary(*this, getLhs(), getRhs(), getAct()); }
 
 LogicalResult ActivationOp::verify() {
   if (failed(verifyAllStatic(*this)) || failed(verifySameElementType(*this, getInput())))

@@ -135,6 +135,10 @@ ConvertFn lookupConverter(llvm::StringRef opType);
   /* OnnxElementwise.cpp */                                                                        \
   X(Add) X(Sub) X(Mul) X(Div) X(Relu) X(LeakyRelu) X(Sigmoid) X(Tanh) X(HardSigmoid) X(HardSwish) \
   X(Clip) X(Cast) X(CastLike) X(QuantizeLinear) X(DequantizeLinear) X(Sign)                       \
+  X(Abs) X(Neg) X(Reciprocal) X(Sqrt) X(Exp) X(Floor) X(Ceil) X(Round) X(Elu) X(Selu) X(Celu)     \
+  X(Softsign) X(ThresholdedRelu) X(Shrink) X(Max) X(Min) X(Sum) X(Mean)                          \
+  X(Equal) X(Less) X(LessOrEqual) X(Greater) X(GreaterOrEqual) X(And) X(Or) X(Xor) X(Not)         \
+  X(Where) X(IsNaN) X(IsInf)                                                                       \
   /* OnnxShape.cpp */                                                                              \
   X(Reshape) X(Flatten) X(Squeeze) X(Unsqueeze) X(Transpose) X(Concat) X(Pad) X(Gather) X(Shape)  \
   X(Constant) X(Identity) X(Dropout)

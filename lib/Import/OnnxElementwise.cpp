@@ -50,6 +50,42 @@ LogicalResult convertBinary(NodeImporter &n) {
   return success();
 }
 
+/// Max, Min, Sum and Mean: one binary operator per further input, left to
+/// right as ONNX's reference reduces them, each broadcasting; Mean divides
+/// the sum by the number of inputs.
+template <typename OpTy>
+LogicalResult convertVariadic(NodeImporter &n, bool mean = false) {
+  if (failed(n.rejectUnknownAttributes({"consumed_inputs"})))
+    return failure();
+  if (n.numInputs() == 0)
+    return n.error() << "needs at least one input";
+  FailureOr<Value> result = n.requiredInput(0);
+  if (failed(result))
+    return failure();
+  Type elem = n.inputType(0).getElementType();
+  if (!isSupportedArithmeticType(elem) || (mean && !isa<FloatType>(elem)))
+    return n.error() << "element type " << elem << " is not supported";
+  auto shapeOf = [](Value v) { return cast<RankedTensorType>(v.getType()).getShape(); };
+  for (unsigned i = 1; i < n.numInputs(); ++i) {
+    FailureOr<Value> next = n.requiredInput(i);
+    if (failed(next))
+      return failure();
+    if (n.inputType(i).getElementType() != elem)
+      return n.error() << "input " << i << " has element type " << n.inputType(i).getElementType()
+                       << ", input 0 " << elem;
+    FailureOr<Shape> shape = broadcastShapes(shapeOf(*result), shapeOf(*next), n.errorFn());
+    if (failed(shape))
+      return failure();
+    *result = n.create<OpTy>(n.tensorType(*shape, elem), *result, *next, ActivationAttr(),
+                             FakeQuantAttr());
+  }
+  if (mean && n.numInputs() > 1)
+    *result = n.create<DivOp>(result->getType(), *result, n.scalarConstant(elem, n.numInputs()),
+                              ActivationAttr(), FakeQuantAttr());
+  n.setOutput(0, *result);
+  return success();
+}
+
 /// Relu, LeakyRelu, Sigmoid, ...: one `tinyc.activation`.
 LogicalResult convertActivation(NodeImporter &n, ActivationKind kind,
                                 llvm::ArrayRef<std::pair<llvm::StringRef, float>> params) {
@@ -62,8 +98,7 @@ LogicalResult convertActivation(NodeImporter &n, ActivationKind kind,
   if (failed(x))
     return failure();
   Type elem = n.inputType(0).getElementType();
-  bool transcendental = kind == ActivationKind::sigmoid || kind == ActivationKind::tanh;
-  if (!(elem.isF32() || (elem.isF64() && !transcendental)))
+  if (!(elem.isF32() || (elem.isF64() && !ActivationAttr::callsRuntime(kind))))
     return n.error() << "element type " << elem << " is not supported";
   float values[2] = {0.0f, 0.0f};
   for (auto [i, param] : llvm::enumerate(params))
@@ -119,6 +154,204 @@ LogicalResult onnx_import::convertHardSigmoid(NodeImporter &n) {
 }
 LogicalResult onnx_import::convertHardSwish(NodeImporter &n) {
   return convertActivation(n, ActivationKind::hard_swish, {});
+}
+
+namespace {
+
+/// The broadcast shape of the node's inputs [0, count), each required.
+FailureOr<Shape> broadcastInputs(NodeImporter &n, unsigned count) {
+  if (n.numInputs() != count)
+    return n.error() << "expects " << count << " inputs, got " << n.numInputs();
+  Shape shape;
+  for (unsigned i = 0; i < count; ++i) {
+    if (failed(n.requiredInput(i)))
+      return failure();
+    FailureOr<Shape> next = broadcastShapes(shape, n.inputType(i).getShape(), n.errorFn());
+    if (failed(next))
+      return failure();
+    shape = *next;
+  }
+  return shape;
+}
+
+/// Equal, Less, ...: a `tinyc.compare` of two tensors of one element type.
+LogicalResult convertCompare(NodeImporter &n, CompareKind kind) {
+  if (failed(n.rejectUnknownAttributes({})))
+    return failure();
+  FailureOr<Shape> shape = broadcastInputs(n, 2);
+  if (failed(shape))
+    return failure();
+  Type elem = n.inputType(0).getElementType();
+  if (n.inputType(1).getElementType() != elem)
+    return n.error() << "operands have different element types " << elem << " and "
+                     << n.inputType(1).getElementType();
+  if (!isSupportedArithmeticType(elem) && !(kind == CompareKind::eq && elem.isInteger(1)))
+    return n.error() << "element type " << elem << " is not supported";
+  Type i1 = n.builder.getI1Type();
+  n.setOutput(0, n.create<CompareOp>(n.tensorType(*shape, i1),
+                                     CompareKindAttr::get(n.builder.getContext(), kind),
+                                     n.input(0), n.input(1)));
+  return success();
+}
+
+LogicalResult requireBoolInputs(NodeImporter &n, unsigned count) {
+  for (unsigned i = 0; i < count; ++i)
+    if (!n.inputType(i).getElementType().isInteger(1))
+      return n.error() << "input " << i << " must be a bool tensor, got "
+                       << n.inputType(i).getElementType();
+  return success();
+}
+
+/// And, Or, Xor of two bool tensors.
+LogicalResult convertLogic(NodeImporter &n, LogicKind kind) {
+  if (failed(n.rejectUnknownAttributes({})))
+    return failure();
+  FailureOr<Shape> shape = broadcastInputs(n, 2);
+  if (failed(shape) || failed(requireBoolInputs(n, 2)))
+    return failure();
+  n.setOutput(0, n.create<LogicOp>(n.tensorType(*shape, n.builder.getI1Type()),
+                                   LogicKindAttr::get(n.builder.getContext(), kind), n.input(0),
+                                   n.input(1)));
+  return success();
+}
+
+} // namespace
+
+LogicalResult onnx_import::convertEqual(NodeImporter &n) {
+  return convertCompare(n, CompareKind::eq);
+}
+LogicalResult onnx_import::convertLess(NodeImporter &n) {
+  return convertCompare(n, CompareKind::lt);
+}
+LogicalResult onnx_import::convertLessOrEqual(NodeImporter &n) {
+  return convertCompare(n, CompareKind::le);
+}
+LogicalResult onnx_import::convertGreater(NodeImporter &n) {
+  return convertCompare(n, CompareKind::gt);
+}
+LogicalResult onnx_import::convertGreaterOrEqual(NodeImporter &n) {
+  return convertCompare(n, CompareKind::ge);
+}
+LogicalResult onnx_import::convertAnd(NodeImporter &n) { return convertLogic(n, LogicKind::and_); }
+LogicalResult onnx_import::convertOr(NodeImporter &n) { return convertLogic(n, LogicKind::or_); }
+LogicalResult onnx_import::convertXor(NodeImporter &n) { return convertLogic(n, LogicKind::xor_); }
+
+LogicalResult onnx_import::convertNot(NodeImporter &n) {
+  if (failed(n.rejectUnknownAttributes({})))
+    return failure();
+  FailureOr<Shape> shape = broadcastInputs(n, 1);
+  if (failed(shape) || failed(requireBoolInputs(n, 1)))
+    return failure();
+  n.setOutput(0, n.create<NotOp>(n.inputType(0), n.input(0)));
+  return success();
+}
+
+LogicalResult onnx_import::convertWhere(NodeImporter &n) {
+  if (failed(n.rejectUnknownAttributes({})))
+    return failure();
+  FailureOr<Shape> shape = broadcastInputs(n, 3);
+  if (failed(shape) || failed(requireBoolInputs(n, 1)))
+    return failure();
+  Type elem = n.inputType(1).getElementType();
+  if (n.inputType(2).getElementType() != elem)
+    return n.error() << "X and Y have different element types " << elem << " and "
+                     << n.inputType(2).getElementType();
+  if (!isSupportedArithmeticType(elem) && !elem.isInteger(1))
+    return n.error() << "element type " << elem << " is not supported";
+  n.setOutput(0, n.create<SelectOp>(n.tensorType(*shape, elem), n.input(0), n.input(1),
+                                    n.input(2)));
+  return success();
+}
+
+LogicalResult onnx_import::convertIsNaN(NodeImporter &n) {
+  if (failed(n.rejectUnknownAttributes({})))
+    return failure();
+  if (failed(broadcastInputs(n, 1)))
+    return failure();
+  Type elem = n.inputType(0).getElementType();
+  if (!elem.isF32() && !elem.isF64())
+    return n.error() << "element type " << elem << " is not supported";
+  n.setOutput(0, n.create<ClassifyOp>(n.tensorType(n.inputType(0).getShape(), n.builder.getI1Type()),
+                                      FloatClassAttr::get(n.builder.getContext(), FloatClass::nan),
+                                      n.input(0)));
+  return success();
+}
+
+LogicalResult onnx_import::convertIsInf(NodeImporter &n) {
+  if (failed(n.rejectUnknownAttributes({"detect_negative", "detect_positive"})))
+    return failure();
+  if (failed(broadcastInputs(n, 1)))
+    return failure();
+  Type elem = n.inputType(0).getElementType();
+  if (!elem.isF32() && !elem.isF64())
+    return n.error() << "element type " << elem << " is not supported";
+  bool negative = n.getInt("detect_negative", 1) != 0, positive = n.getInt("detect_positive", 1) != 0;
+  Type boolType = n.tensorType(n.inputType(0).getShape(), n.builder.getI1Type());
+  if (!negative && !positive) {
+    // Detects nothing: all false, whatever the input.
+    n.setOutput(0, n.constant(DenseElementsAttr::get(cast<ShapedType>(boolType), false)));
+    return success();
+  }
+  FloatClass kind = negative && positive ? FloatClass::inf
+                    : positive           ? FloatClass::pos_inf
+                                         : FloatClass::neg_inf;
+  n.setOutput(0, n.create<ClassifyOp>(boolType, FloatClassAttr::get(n.builder.getContext(), kind),
+                                      n.input(0)));
+  return success();
+}
+
+LogicalResult onnx_import::convertMax(NodeImporter &n) { return convertVariadic<MaxOp>(n); }
+LogicalResult onnx_import::convertMin(NodeImporter &n) { return convertVariadic<MinOp>(n); }
+LogicalResult onnx_import::convertSum(NodeImporter &n) { return convertVariadic<AddOp>(n); }
+LogicalResult onnx_import::convertMean(NodeImporter &n) {
+  return convertVariadic<AddOp>(n, /*mean=*/true);
+}
+
+LogicalResult onnx_import::convertAbs(NodeImporter &n) {
+  return convertActivation(n, ActivationKind::abs, {});
+}
+LogicalResult onnx_import::convertNeg(NodeImporter &n) {
+  return convertActivation(n, ActivationKind::neg, {});
+}
+LogicalResult onnx_import::convertReciprocal(NodeImporter &n) {
+  return convertActivation(n, ActivationKind::reciprocal, {});
+}
+LogicalResult onnx_import::convertSqrt(NodeImporter &n) {
+  return convertActivation(n, ActivationKind::sqrt, {});
+}
+LogicalResult onnx_import::convertExp(NodeImporter &n) {
+  return convertActivation(n, ActivationKind::exp, {});
+}
+LogicalResult onnx_import::convertFloor(NodeImporter &n) {
+  return convertActivation(n, ActivationKind::floor, {});
+}
+LogicalResult onnx_import::convertCeil(NodeImporter &n) {
+  return convertActivation(n, ActivationKind::ceil, {});
+}
+LogicalResult onnx_import::convertRound(NodeImporter &n) {
+  return convertActivation(n, ActivationKind::round, {});
+}
+LogicalResult onnx_import::convertElu(NodeImporter &n) {
+  return convertActivation(n, ActivationKind::elu, {{"alpha", 1.0f}});
+}
+LogicalResult onnx_import::convertSelu(NodeImporter &n) {
+  // ONNX's defaults, the constants of Klambauer et al. rounded to float.
+  return convertActivation(n, ActivationKind::selu,
+                           {{"alpha", 1.67326319217681884765625f}, {"gamma", 1.05070102214813232421875f}});
+}
+LogicalResult onnx_import::convertCelu(NodeImporter &n) {
+  if (n.getFloat("alpha", 1.0f) == 0.0f)
+    return n.error() << "alpha must not be 0";
+  return convertActivation(n, ActivationKind::celu, {{"alpha", 1.0f}});
+}
+LogicalResult onnx_import::convertSoftsign(NodeImporter &n) {
+  return convertActivation(n, ActivationKind::softsign, {});
+}
+LogicalResult onnx_import::convertThresholdedRelu(NodeImporter &n) {
+  return convertActivation(n, ActivationKind::thresholded_relu, {{"alpha", 1.0f}});
+}
+LogicalResult onnx_import::convertShrink(NodeImporter &n) {
+  return convertActivation(n, ActivationKind::shrink, {{"lambd", 0.5f}, {"bias", 0.0f}});
 }
 
 LogicalResult onnx_import::convertClip(NodeImporter &n) {

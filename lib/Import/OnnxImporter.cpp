@@ -1,10 +1,10 @@
 //===- OnnxImporter.cpp - ONNX model to tinyc dialect ---------------------===//
 //
 // Reads the protobuf, fixes the graph inputs' shapes, turns initializers into
-// constants, converts the nodes in order (the ONNX graph is topologically
-// sorted) and returns the graph outputs from `@main`. Shapes are inferred
-// operator by operator as the graph is built, and constant subgraphs fold on
-// the way.
+// constants, converts the nodes in a topological order (ONNX requires one in
+// the file, but ONNX Runtime sorts and so accepts any, so tinyc does too) and
+// returns the graph outputs from `@main`. Shapes are inferred operator by
+// operator as the graph is built, and constant subgraphs fold on the way.
 //
 //===----------------------------------------------------------------------===//
 
@@ -20,6 +20,7 @@
 #include "llvm/Support/Path.h"
 
 #include <limits>
+#include <queue>
 
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/stubs/logging.h>
@@ -261,6 +262,18 @@ static Arity getArity(llvm::StringRef op, int64_t opset) {
       .Case("CastLike", {15, 2, 2, 1, 1})
       .Cases("QuantizeLinear", "DequantizeLinear", {10, 2, 3, 1, 1})
       .Case("Sign", {9, 1, 1, 1, 1})
+      .Cases("Abs", "Neg", "Reciprocal", "Sqrt", "Exp", "Floor", "Ceil", {1, 1, 1, 1, 1})
+      .Cases("Elu", "Selu", "Softsign", "Not", {1, 1, 1, 1, 1})
+      .Case("Round", {11, 1, 1, 1, 1})
+      .Case("Celu", {12, 1, 1, 1, 1})
+      .Case("ThresholdedRelu", {10, 1, 1, 1, 1})
+      .Case("Shrink", {9, 1, 1, 1, 1})
+      .Cases("Max", "Min", "Sum", "Mean", {1, 1, many, 1, 1})
+      .Cases("Equal", "Less", "Greater", "And", "Or", "Xor", {1, 2, 2, 1, 1})
+      .Cases("LessOrEqual", "GreaterOrEqual", {12, 2, 2, 1, 1})
+      .Case("Where", {9, 3, 3, 1, 1})
+      .Case("IsNaN", {9, 1, 1, 1, 1})
+      .Case("IsInf", {10, 1, 1, 1, 1})
       .Case("Reshape", {1, opset < 5 ? 1 : 2, opset < 5 ? 1 : 2, 1, 1})
       .Cases("Flatten", "Transpose", "Shape", "Identity", {1, 1, 1, 1, 1})
       .Case("Squeeze", {1, 1, opset < 13 ? 1 : 2, 1, 1})
@@ -320,6 +333,11 @@ private:
   FailureOr<RankedTensorType> inputType(const onnx::ValueInfoProto &input);
   FailureOr<DenseElementsAttr> boundValue(const onnx::ValueInfoProto &input,
                                           llvm::StringRef file);
+  std::string nodeName(unsigned index) const;
+  Location nodeLoc(unsigned index) const;
+  ConvertFn converterFor(const onnx::NodeProto &node) const;
+  LogicalResult checkOperators();
+  FailureOr<llvm::SmallVector<unsigned>> topologicalOrder(const llvm::StringSet<> &available);
   LogicalResult importNode(const onnx::NodeProto &node, unsigned index, OpBuilder &builder);
   /// Fails when the declared element type or shape of a graph output
   /// contradicts what the graph computes.
@@ -487,33 +505,121 @@ LogicalResult GraphImporter::checkDeclaredType(const onnx::ValueInfoProto &outpu
   return diag;
 }
 
-LogicalResult GraphImporter::importNode(const onnx::NodeProto &node, unsigned index,
-                                        OpBuilder &builder) {
-  std::string name = node.name().empty() ? "#" + std::to_string(index) : node.name();
-  Location loc = nodeLocation(&context, path, name, node.op_type());
+std::string GraphImporter::nodeName(unsigned index) const {
+  const onnx::NodeProto &node = model.graph().node(index);
+  return node.name().empty() ? "#" + std::to_string(index) : node.name();
+}
+
+Location GraphImporter::nodeLoc(unsigned index) const {
+  return nodeLocation(&context, path, nodeName(index), model.graph().node(index).op_type());
+}
+
+ConvertFn GraphImporter::converterFor(const onnx::NodeProto &node) const {
   bool defaultDomain = node.domain().empty() || node.domain() == "ai.onnx";
-  if (!defaultDomain && llvm::none_of(model.opset_import(), [&](const auto &set) {
-        return set.domain() == node.domain();
-      })) {
-    emitError(loc) << "domain '" << node.domain() << "' has no opset import in the model";
-    return failure();
-  }
-  ConvertFn convert = defaultDomain ? lookupConverter(node.op_type()) : nullptr;
-  if (!convert) {
+  return defaultDomain ? lookupConverter(node.op_type()) : nullptr;
+}
+
+// Every operator tinyc cannot convert is reported before anything is
+// converted, so that a user porting a model learns the whole list in one run.
+LogicalResult GraphImporter::checkOperators() {
+  bool ok = true;
+  for (const auto &[i, node] : llvm::enumerate(model.graph().node())) {
+    if (converterFor(node))
+      continue;
+    bool defaultDomain = node.domain().empty() || node.domain() == "ai.onnx";
+    if (!defaultDomain && llvm::none_of(model.opset_import(), [&](const auto &set) {
+          return set.domain() == node.domain();
+        })) {
+      emitError(nodeLoc(i)) << "domain '" << node.domain() << "' has no opset import in the model";
+      ok = false;
+      continue;
+    }
     int64_t version = 0;
     for (const onnx::OperatorSetIdProto &set : model.opset_import())
       if (set.domain() == node.domain() || (defaultDomain && set.domain() == "ai.onnx"))
         version = set.version();
-    emitError(loc) << "operator not supported (domain '"
-                   << (defaultDomain ? "ai.onnx" : node.domain()) << "', opset " << version << ")";
-    return failure();
+    emitError(nodeLoc(i)) << "operator not supported (domain '"
+                          << (defaultDomain ? "ai.onnx" : node.domain()) << "', opset " << version
+                          << ")";
+    ok = false;
   }
+  return success(ok);
+}
+
+// Kahn's algorithm, taking the earliest ready node in file order each time:
+// a sorted graph keeps its order (and its diagnostics), a shuffled one gets
+// the order closest to the file's. An input that nothing produces does not
+// hold its node back; importNode reports it.
+FailureOr<llvm::SmallVector<unsigned>>
+GraphImporter::topologicalOrder(const llvm::StringSet<> &available) {
+  const onnx::GraphProto &graph = model.graph();
+  unsigned count = graph.node_size();
+  llvm::StringMap<unsigned> producer;
+  for (unsigned i = 0; i < count; ++i)
+    for (const std::string &out : graph.node(i).output())
+      if (!out.empty())
+        producer.try_emplace(out, i);
+  // The producers each node waits for (an input may repeat: counted once).
+  std::vector<llvm::SmallVector<unsigned>> waitsFor(count), consumers(count);
+  std::vector<unsigned> pending(count, 0);
+  for (unsigned i = 0; i < count; ++i) {
+    for (const std::string &in : graph.node(i).input()) {
+      auto it = producer.find(in);
+      if (in.empty() || available.count(in) || it == producer.end() ||
+          llvm::is_contained(waitsFor[i], it->second))
+        continue;
+      waitsFor[i].push_back(it->second);
+      consumers[it->second].push_back(i);
+      ++pending[i];
+    }
+  }
+  std::priority_queue<unsigned, std::vector<unsigned>, std::greater<unsigned>> ready;
+  for (unsigned i = 0; i < count; ++i)
+    if (pending[i] == 0)
+      ready.push(i);
+  llvm::SmallVector<unsigned> order;
+  while (!ready.empty()) {
+    unsigned i = ready.top();
+    ready.pop();
+    order.push_back(i);
+    for (unsigned consumer : consumers[i])
+      if (--pending[consumer] == 0)
+        ready.push(consumer);
+  }
+  if (order.size() == count)
+    return order;
+  // Every node left waits, directly or not, on a cycle: follow unsorted
+  // producers from the first one until a node repeats; it is on the cycle.
+  unsigned first = 0;
+  while (pending[first] == 0)
+    ++first;
+  llvm::SmallVector<unsigned> path;
+  llvm::DenseMap<unsigned, unsigned> seenAt;
+  unsigned at = first;
+  while (!seenAt.count(at)) {
+    seenAt[at] = path.size();
+    path.push_back(at);
+    at = *llvm::find_if(waitsFor[at], [&](unsigned p) { return pending[p] != 0; });
+  }
+  std::string cycle;
+  for (unsigned k = seenAt[at]; k < path.size(); ++k)
+    cycle += "'" + nodeName(path[k]) + "' -> ";
+  cycle += "'" + nodeName(at) + "'";
+  emitError(nodeLoc(at)) << "the graph has a cycle through this node (" << cycle << ")";
+  return failure();
+}
+
+LogicalResult GraphImporter::importNode(const onnx::NodeProto &node, unsigned index,
+                                        OpBuilder &builder) {
+  Location loc = nodeLoc(index);
+  ConvertFn convert = converterFor(node);
+  assert(convert && "checkOperators reports nodes without a converter");
   if (failed(checkArity(node, opset, loc)))
     return failure();
   for (const std::string &in : node.input())
     if (!in.empty() && !values.count(in)) {
       emitError(loc) << "input '" << in
-                     << "' is neither a graph input, an initializer nor an earlier node's output";
+                     << "' is neither a graph input, an initializer nor any node's output";
       return failure();
     }
   // ONNX graphs are in static single assignment form: a name is a graph
@@ -659,14 +765,19 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
         NameLoc::get(builder.getStringAttr(init.name()), fileLoc), *value);
   }
 
-  bool ok = true;
-  for (const auto &[i, node] : llvm::enumerate(graph.node()))
-    if (failed(importNode(node, i, builder))) {
-      ok = false;
-      break; // Later nodes would only report consequences of this error.
-    }
-  if (!ok)
+  if (failed(checkOperators()))
     return nullptr;
+  llvm::StringSet<> available;
+  for (const auto &entry : values)
+    available.insert(entry.getKey());
+  FailureOr<llvm::SmallVector<unsigned>> order = topologicalOrder(available);
+  if (failed(order))
+    return nullptr;
+  // The first error stops the import: later nodes would only report its
+  // consequences.
+  for (unsigned i : *order)
+    if (failed(importNode(graph.node(i), i, builder)))
+      return nullptr;
   // Half-precision values are read (e.g. cast to float at compile time), but
   // the generated code does not compute with them.
   WalkResult halfPrecision = func.walk([&](Operation *op) {

@@ -118,3 +118,48 @@ func.func @transposes(%x: tensor<2x3x4xf32>) -> (tensor<2x3x4xf32>, tensor<4x2x3
   %d = tinyc.transpose %c, [2, 1, 0] : tensor<3x2x4xf32> -> tensor<4x2x3xf32>
   return %b, %d : tensor<2x3x4xf32>, tensor<4x2x3xf32>
 }
+
+// -----
+
+// Comparisons are ordered (NaN compares false), unsigned where ONNX says so,
+// and broadcast; their results feed logic, selection and classification.
+// By hand: x = [1, NaN, 3], y = 2: x < y = [1, 0, 0], x >= y = [0, 0, 1];
+// u8 [200, 1] > [100, 100] = [1, 0]; and([1,0,0], [0,0,1]) = [0,0,0],
+// or = [1,0,1], xor = [1,0,1]; not([1,0,0]) = [0,1,1];
+// select([1,0,0], x, -x) picks [1, -NaN, -3]; isnan(x) = [0,1,0];
+// isinf([inf, -inf, 1]) = [1,1,0], its neg_inf class [0,1,0].
+// CHECK-LABEL: func.func @predicates
+// CHECK-DAG: tinyc.constant dense<[true, false, false]> : tensor<3xi1>
+// CHECK-DAG: tinyc.constant dense<[false, false, true]> : tensor<3xi1>
+// CHECK-DAG: tinyc.constant dense<[true, false]> : tensor<2xi1>
+// CHECK-DAG: tinyc.constant dense<false> : tensor<3xi1>
+// CHECK-DAG: tinyc.constant dense<[true, false, true]> : tensor<3xi1>
+// CHECK-DAG: tinyc.constant dense<[false, true, true]> : tensor<3xi1>
+// CHECK-DAG: tinyc.constant dense<[1.000000e+00, 0xFFC00000, -3.000000e+00]> : tensor<3xf32>
+// CHECK-DAG: tinyc.constant dense<[false, true, false]> : tensor<3xi1>
+// CHECK-DAG: tinyc.constant dense<[true, true, false]> : tensor<3xi1>
+// CHECK-NOT: tinyc.compare
+// CHECK-NOT: tinyc.logic
+// CHECK-NOT: tinyc.not
+// CHECK-NOT: tinyc.select
+// CHECK-NOT: tinyc.classify
+func.func @predicates() -> (tensor<3xi1>, tensor<3xi1>, tensor<2xi1>, tensor<3xi1>, tensor<3xi1>, tensor<3xi1>, tensor<3xi1>, tensor<3xf32>, tensor<3xi1>, tensor<3xi1>, tensor<3xi1>) {
+  %x = tinyc.constant dense<[1.0, 0x7FC00000, 3.0]> : tensor<3xf32>
+  %nx = tinyc.constant dense<[-1.0, 0xFFC00000, -3.0]> : tensor<3xf32>
+  %y = tinyc.constant dense<2.0> : tensor<f32>
+  %lt = tinyc.compare <lt> %x, %y : (tensor<3xf32>, tensor<f32>) -> tensor<3xi1>
+  %ge = tinyc.compare <ge> %x, %y : (tensor<3xf32>, tensor<f32>) -> tensor<3xi1>
+  %a = tinyc.constant dense<[200, 1]> : tensor<2xui8>
+  %b = tinyc.constant dense<100> : tensor<ui8>
+  %gt = tinyc.compare <gt> %a, %b : (tensor<2xui8>, tensor<ui8>) -> tensor<2xi1>
+  %and = tinyc.logic <and> %lt, %ge : (tensor<3xi1>, tensor<3xi1>) -> tensor<3xi1>
+  %or = tinyc.logic <or> %lt, %ge : (tensor<3xi1>, tensor<3xi1>) -> tensor<3xi1>
+  %xor = tinyc.logic <xor> %lt, %ge : (tensor<3xi1>, tensor<3xi1>) -> tensor<3xi1>
+  %not = tinyc.not %lt : tensor<3xi1> -> tensor<3xi1>
+  %sel = tinyc.select %lt, %x, %nx : (tensor<3xi1>, tensor<3xf32>, tensor<3xf32>) -> tensor<3xf32>
+  %nan = tinyc.classify <nan> %x : tensor<3xf32> -> tensor<3xi1>
+  %inf = tinyc.constant dense<[0x7F800000, 0xFF800000, 1.0]> : tensor<3xf32>
+  %isinf = tinyc.classify <inf> %inf : tensor<3xf32> -> tensor<3xi1>
+  %isneg = tinyc.classify <neg_inf> %inf : tensor<3xf32> -> tensor<3xi1>
+  return %lt, %ge, %gt, %and, %or, %xor, %not, %sel, %nan, %isinf, %isneg : tensor<3xi1>, tensor<3xi1>, tensor<2xi1>, tensor<3xi1>, tensor<3xi1>, tensor<3xi1>, tensor<3xi1>, tensor<3xf32>, tensor<3xi1>, tensor<3xi1>, tensor<3xi1>
+}

@@ -39,7 +39,21 @@ def Tinyc_ActivationKind : I32EnumAttr<"ActivationKind",
       I32EnumAttrCase<"sigmoid", 3>,
       I32EnumAttrCase<"tanh", 4>,
       I32EnumAttrCase<"hard_sigmoid", 5>,// max(0, min(1, alpha * x + beta))
-      I32EnumAttrCase<"hard_swish", 6>   // x * max(0, min(1, x / 6 + 1 / 2))
+      I32EnumAttrCase<"hard_swish", 6>,  // x * max(0, min(1, x / 6 + 1 / 2))
+      I32EnumAttrCase<"abs", 7>,
+      I32EnumAttrCase<"neg", 8>,
+      I32EnumAttrCase<"reciprocal", 9>,
+      I32EnumAttrCase<"sqrt", 10>,
+      I32EnumAttrCase<"exp", 11>,
+      I32EnumAttrCase<"floor", 12>,
+      I32EnumAttrCase<"ceil", 13>,
+      I32EnumAttrCase<"round", 14>,      // half to even
+      I32EnumAttrCase<"elu", 15>,        // x < 0 ? alpha * (exp(x) - 1) : x
+      I32EnumAttrCase<"selu", 16>,       // x > 0 ? beta * x : beta * (alpha * exp(x) - alpha)
+      I32EnumAttrCase<"celu", 17>,       // max(0, x) + min(0, alpha * (exp(x / alpha) - 1))
+      I32EnumAttrCase<"softsign", 18>,   // x / (1 + |x|)
+      I32EnumAttrCase<"thresholded_relu", 19>, // x > alpha ? x : 0
+      I32EnumAttrCase<"shrink", 20>      // x < -alpha ? x + beta : x > alpha ? x - beta : 0
     ]> {
   let cppNamespace = "::mlir::tinyc";
   let genSpecializedAttr = 0;
@@ -72,6 +86,9 @@ def Tinyc_ActivationAttr : AttrDef<Tinyc_Dialect, "Activation"> {
     float getBetaValue() const { return getBeta().convertToFloat(); }
     /// Applies the activation to a host float (constant folding, tests).
     float apply(float x) const;
+    /// Whether the kind calls a single-precision runtime routine (so that
+    /// it computes on f32 only).
+    static bool callsRuntime(ActivationKind kind);
   }];
 }
 

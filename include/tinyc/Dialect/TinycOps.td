@@ -141,6 +141,16 @@ class Tinyc_BinaryOp<string mnemonic, string what>
 def Tinyc_AddOp : Tinyc_BinaryOp<"add", "elementwise addition">;
 def Tinyc_SubOp : Tinyc_BinaryOp<"sub", "elementwise subtraction">;
 def Tinyc_MulOp : Tinyc_BinaryOp<"mul", "elementwise multiplication">;
+def Tinyc_MaxOp : Tinyc_BinaryOp<"max", "elementwise maximum"> {
+  let description = [{
+    A NaN operand gives NaN, as NumPy's `maximum` (ONNX's reference) does.
+  }];
+}
+def Tinyc_MinOp : Tinyc_BinaryOp<"min", "elementwise minimum"> {
+  let description = [{
+    A NaN operand gives NaN, as NumPy's `minimum` (ONNX's reference) does.
+  }];
+}
 def Tinyc_DivOp : Tinyc_BinaryOp<"div", "elementwise division"> {
   let description = [{
     Integer division truncates toward zero; a zero divisor gives 0 instead of
@@ -186,6 +196,87 @@ def Tinyc_SignOp : Tinyc_Op<"sign"> {
   let arguments = (ins Tinyc_FloatTensor:$input);
   let results = (outs Tinyc_FloatTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasFolder = 1;
+  let hasVerifier = 1;
+}
+
+def Tinyc_CompareKind : I32EnumAttr<"CompareKind", "an elementwise comparison", [
+      I32EnumAttrCase<"eq", 0>, I32EnumAttrCase<"lt", 1>, I32EnumAttrCase<"le", 2>,
+      I32EnumAttrCase<"gt", 3>, I32EnumAttrCase<"ge", 4>
+    ]> {
+  let cppNamespace = "::mlir::tinyc";
+  let genSpecializedAttr = 0;
+}
+def Tinyc_CompareKindAttr : EnumAttr<Tinyc_Dialect, Tinyc_CompareKind, "compare"> {
+  let assemblyFormat = "`<` $value `>`";
+}
+
+def Tinyc_CompareOp : Tinyc_Op<"compare"> {
+  let summary = "elementwise comparison with broadcasting (Equal, Less, Greater, ...)";
+  let description = [{
+    Ordered: any comparison with NaN is false, as in IEEE 754 and NumPy.
+  }];
+  let arguments = (ins Tinyc_CompareKindAttr:$kind, Tinyc_Tensor:$lhs, Tinyc_Tensor:$rhs);
+  let results = (outs Tinyc_Tensor:$result);
+  let assemblyFormat = "$kind $lhs `,` $rhs attr-dict `:` functional-type(operands, $result)";
+  let hasFolder = 1;
+  let hasVerifier = 1;
+}
+
+def Tinyc_LogicKind : I32EnumAttr<"LogicKind", "an elementwise boolean operation", [
+      I32EnumAttrCase<"and_", 0, "and">, I32EnumAttrCase<"or_", 1, "or">,
+      I32EnumAttrCase<"xor_", 2, "xor">
+    ]> {
+  let cppNamespace = "::mlir::tinyc";
+  let genSpecializedAttr = 0;
+}
+def Tinyc_LogicKindAttr : EnumAttr<Tinyc_Dialect, Tinyc_LogicKind, "logic"> {
+  let assemblyFormat = "`<` $value `>`";
+}
+
+def Tinyc_LogicOp : Tinyc_Op<"logic"> {
+  let summary = "elementwise And, Or or Xor of boolean tensors, with broadcasting";
+  let arguments = (ins Tinyc_LogicKindAttr:$kind, Tinyc_Tensor:$lhs, Tinyc_Tensor:$rhs);
+  let results = (outs Tinyc_Tensor:$result);
+  let assemblyFormat = "$kind $lhs `,` $rhs attr-dict `:` functional-type(operands, $result)";
+  let hasFolder = 1;
+  let hasVerifier = 1;
+}
+
+def Tinyc_NotOp : Tinyc_Op<"not"> {
+  let summary = "elementwise negation of a boolean tensor (ONNX Not)";
+  let arguments = (ins Tinyc_Tensor:$input);
+  let results = (outs Tinyc_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasFolder = 1;
+  let hasVerifier = 1;
+}
+
+def Tinyc_SelectOp : Tinyc_Op<"select"> {
+  let summary = "condition ? x : y elementwise, all three broadcast (ONNX Where)";
+  let arguments = (ins Tinyc_Tensor:$condition, Tinyc_Tensor:$x, Tinyc_Tensor:$y);
+  let results = (outs Tinyc_Tensor:$result);
+  let assemblyFormat = "$condition `,` $x `,` $y attr-dict `:` functional-type(operands, $result)";
+  let hasFolder = 1;
+  let hasVerifier = 1;
+}
+
+def Tinyc_FloatClass : I32EnumAttr<"FloatClass", "a class of float values", [
+      I32EnumAttrCase<"nan", 0>, I32EnumAttrCase<"inf", 1>, I32EnumAttrCase<"pos_inf", 2>,
+      I32EnumAttrCase<"neg_inf", 3>
+    ]> {
+  let cppNamespace = "::mlir::tinyc";
+  let genSpecializedAttr = 0;
+}
+def Tinyc_FloatClassAttr : EnumAttr<Tinyc_Dialect, Tinyc_FloatClass, "class"> {
+  let assemblyFormat = "`<` $value `>`";
+}
+
+def Tinyc_ClassifyOp : Tinyc_Op<"classify"> {
+  let summary = "whether each float is of a class (IsNaN, IsInf)";
+  let arguments = (ins Tinyc_FloatClassAttr:$kind, Tinyc_FloatTensor:$input);
+  let results = (outs Tinyc_Tensor:$result);
+  let assemblyFormat = "$kind $input attr-dict `:` type($input) `->` type($result)";
   let hasFolder = 1;
   let hasVerifier = 1;
 }

@@ -2,6 +2,8 @@
 
 #include "Lowering.h"
 
+#include <limits>
+
 using namespace mlir;
 using namespace mlir::tinyc;
 using namespace mlir::tinyc::lowering;
@@ -35,7 +37,7 @@ LogicalResult lowerElementwise(
   return success();
 }
 
-enum class BinaryKind { add, sub, mul, div };
+enum class BinaryKind { add, sub, mul, div, max, min };
 
 Value computeBinary(OpBuilder &b, Location loc, BinaryKind kind, Value x, Value y, Type elem) {
   if (isa<FloatType>(elem)) {
@@ -44,6 +46,16 @@ Value computeBinary(OpBuilder &b, Location loc, BinaryKind kind, Value x, Value 
     case BinaryKind::sub: return b.create<arith::SubFOp>(loc, x, y);
     case BinaryKind::mul: return b.create<arith::MulFOp>(loc, x, y);
     case BinaryKind::div: return b.create<arith::DivFOp>(loc, x, y);
+    case BinaryKind::max:
+    case BinaryKind::min: {
+      // NaN if either is: x + y is NaN exactly then.
+      Value pick = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OLT,
+                                           kind == BinaryKind::max ? x : y,
+                                           kind == BinaryKind::max ? y : x);
+      Value chosen = b.create<arith::SelectOp>(loc, pick, y, x);
+      Value anyNaN = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UNO, x, y);
+      return b.create<arith::SelectOp>(loc, anyNaN, b.create<arith::AddFOp>(loc, x, y), chosen);
+    }
     }
   }
   // Integers wrap (no nsw/nuw flags, so overflow is defined).
@@ -51,6 +63,12 @@ Value computeBinary(OpBuilder &b, Location loc, BinaryKind kind, Value x, Value 
   case BinaryKind::add: return b.create<arith::AddIOp>(loc, x, y);
   case BinaryKind::sub: return b.create<arith::SubIOp>(loc, x, y);
   case BinaryKind::mul: return b.create<arith::MulIOp>(loc, x, y);
+  case BinaryKind::max:
+    return elem.isUnsignedInteger() ? b.create<arith::MaxUIOp>(loc, x, y).getResult()
+                                    : b.create<arith::MaxSIOp>(loc, x, y).getResult();
+  case BinaryKind::min:
+    return elem.isUnsignedInteger() ? b.create<arith::MinUIOp>(loc, x, y).getResult()
+                                    : b.create<arith::MinSIOp>(loc, x, y).getResult();
   case BinaryKind::div: break;
   }
   // Division by zero gives 0 and MIN / -1 wraps to MIN: dividing by 1 in
@@ -92,6 +110,100 @@ struct BinaryLowering : OpConversionPattern<OpTy> {
         op, {op.getLhs(), op.getRhs()}, {adaptor.getLhs(), adaptor.getRhs()}, rewriter,
         [&](OpBuilder &b, Location loc, ValueRange s, ValueRange) {
           return applyEpilogue(b, loc, computeBinary(b, loc, kind, s[0], s[1], elem), act, quant);
+        });
+  }
+};
+
+struct CompareLowering : OpConversionPattern<CompareOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(CompareOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Type elem = op.getLhs().getType().getElementType();
+    bool isUnsigned = elem.isUnsignedInteger() || elem.isInteger(1);
+    CompareKind kind = op.getKind();
+    return lowerElementwise(
+        op, {op.getLhs(), op.getRhs()}, {adaptor.getLhs(), adaptor.getRhs()}, rewriter,
+        [&](OpBuilder &b, Location loc, ValueRange s, ValueRange) -> Value {
+          if (isa<FloatType>(elem)) {
+            // Ordered predicates: false whenever a NaN is involved.
+            arith::CmpFPredicate p[] = {arith::CmpFPredicate::OEQ, arith::CmpFPredicate::OLT,
+                                        arith::CmpFPredicate::OLE, arith::CmpFPredicate::OGT,
+                                        arith::CmpFPredicate::OGE};
+            return b.create<arith::CmpFOp>(loc, p[static_cast<int>(kind)], s[0], s[1]);
+          }
+          using P = arith::CmpIPredicate;
+          P p[] = {P::eq, isUnsigned ? P::ult : P::slt, isUnsigned ? P::ule : P::sle,
+                   isUnsigned ? P::ugt : P::sgt, isUnsigned ? P::uge : P::sge};
+          return b.create<arith::CmpIOp>(loc, p[static_cast<int>(kind)], s[0], s[1]);
+        });
+  }
+};
+
+struct LogicLowering : OpConversionPattern<LogicOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(LogicOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    LogicKind kind = op.getKind();
+    return lowerElementwise(
+        op, {op.getLhs(), op.getRhs()}, {adaptor.getLhs(), adaptor.getRhs()}, rewriter,
+        [&](OpBuilder &b, Location loc, ValueRange s, ValueRange) -> Value {
+          switch (kind) {
+          case LogicKind::and_: return b.create<arith::AndIOp>(loc, s[0], s[1]);
+          case LogicKind::or_: return b.create<arith::OrIOp>(loc, s[0], s[1]);
+          case LogicKind::xor_: return b.create<arith::XOrIOp>(loc, s[0], s[1]);
+          }
+          llvm_unreachable("unknown logic operation");
+        });
+  }
+};
+
+struct NotLowering : OpConversionPattern<NotOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(NotOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    return lowerElementwise(op, op.getInput(), adaptor.getInput(), rewriter,
+                            [&](OpBuilder &b, Location loc, ValueRange s, ValueRange) -> Value {
+                              Value one = b.create<arith::ConstantOp>(loc, b.getBoolAttr(true));
+                              return b.create<arith::XOrIOp>(loc, s[0], one);
+                            });
+  }
+};
+
+struct ClassifyLowering : OpConversionPattern<ClassifyOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(ClassifyOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Type elem = op.getInput().getType().getElementType();
+    FloatClass kind = op.getKind();
+    return lowerElementwise(
+        op, op.getInput(), adaptor.getInput(), rewriter,
+        [&](OpBuilder &b, Location loc, ValueRange s, ValueRange) -> Value {
+          Value x = s[0];
+          if (kind == FloatClass::nan)
+            return b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UNO, x, x);
+          double inf = std::numeric_limits<double>::infinity();
+          auto equals = [&](double v) {
+            return b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OEQ, x,
+                                           floatConstant(b, loc, elem, v));
+          };
+          if (kind == FloatClass::pos_inf)
+            return equals(inf);
+          if (kind == FloatClass::neg_inf)
+            return equals(-inf);
+          return b.create<arith::OrIOp>(loc, equals(inf), equals(-inf));
+        });
+  }
+};
+
+struct SelectLowering : OpConversionPattern<SelectOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(SelectOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    return lowerElementwise(
+        op, {op.getCondition(), op.getX(), op.getY()},
+        {adaptor.getCondition(), adaptor.getX(), adaptor.getY()}, rewriter,
+        [&](OpBuilder &b, Location loc, ValueRange s, ValueRange) -> Value {
+          return b.create<arith::SelectOp>(loc, s[0], s[1], s[2]);
         });
   }
 };
@@ -230,14 +342,7 @@ struct QuantizeLowering : OpConversionPattern<QuantizeOp> {
           Value scale = loadQuantParam(b, loc, adaptor.getScale(), op.getScale(), op.getAxis(), ivs);
           Value zp = loadQuantParam(b, loc, adaptor.getZeroPoint(), op.getZeroPoint(),
                                     op.getAxis(), ivs);
-          Value zpFloat = convertScalar(b, loc, zp, q, f32);
-          // As ONNX defines it: divide (not multiply by the reciprocal), round
-          // half to even, add the zero point, saturate. NaN becomes the zero point.
-          Value scaled = b.create<arith::DivFOp>(loc, s[0], scale);
-          Value v = b.create<arith::AddFOp>(loc, callRuntime(b, loc, kRoundEvenF, scaled), zpFloat);
-          Value isNan = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UNO, v, v);
-          v = b.create<arith::SelectOp>(loc, isNan, zpFloat, v);
-          v = clampFloat(b, loc, v, lo, hi, 0.0);
+          Value v = quantizeScalar(b, loc, s[0], scale, convertScalar(b, loc, zp, q, f32), lo, hi);
           return convertScalar(b, loc, v, f32, q);
         });
   }
@@ -313,6 +418,8 @@ void lowering::populateElementwiseLowering(RewritePatternSet &patterns,
                                            const TypeConverter &converter) {
   patterns.add<BinaryLowering<AddOp, BinaryKind::add>, BinaryLowering<SubOp, BinaryKind::sub>,
                BinaryLowering<MulOp, BinaryKind::mul>, BinaryLowering<DivOp, BinaryKind::div>,
+               BinaryLowering<MaxOp, BinaryKind::max>, BinaryLowering<MinOp, BinaryKind::min>,
+               CompareLowering, LogicLowering, NotLowering, ClassifyLowering, SelectLowering,
                ActivationLowering, SignLowering, FakeQuantLowering, ScaleShiftLowering, ClipLowering, CastLowering, QuantizeLowering,
                DequantizeLowering, BatchNormLowering>(converter, patterns.getContext());
 }

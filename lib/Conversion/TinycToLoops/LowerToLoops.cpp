@@ -138,7 +138,7 @@ struct LowerToLoopsPass : tinyc::impl::TinycLowerToLoopsBase<LowerToLoopsPass> {
   void declareRuntime(ModuleOp module) {
     OpBuilder builder = OpBuilder::atBlockEnd(module.getBody());
     Type f32 = builder.getF32Type();
-    for (llvm::StringRef name : {kExpF, kSigmoidF, kTanhF, kRoundEvenF}) {
+    for (llvm::StringRef name : {kExpF, kSigmoidF, kTanhF, kRoundEvenF, kSqrtF}) {
       if (module.lookupSymbol(name))
         continue;
       auto decl = builder.create<func::FuncOp>(module.getLoc(), name,

@@ -2,6 +2,7 @@
 
 #include "Lowering.h"
 
+#include "tinyc/Dialect/ScalarSemantics.h"
 #include "tinyc/Transforms/Passes.h"
 
 #include "mlir/Dialect/SCF/Utils/Utils.h"
@@ -128,60 +129,66 @@ static Value selectLess(OpBuilder &b, Location loc, Value x, Value y, Value ifLe
   return b.create<arith::SelectOp>(loc, less, ifLess, ifNot);
 }
 
+namespace {
+/// The scalar semantics' domain (ScalarSemantics.h) that builds the
+/// generated code's arith operations on floats of one type.
+struct EmitArithmetic {
+  using Value = mlir::Value;
+  OpBuilder &b;
+  Location loc;
+  Type type;
+
+  Value constant(double v) { return floatConstant(b, loc, type, v); }
+  Value add(Value x, Value y) { return b.create<arith::AddFOp>(loc, x, y); }
+  Value sub(Value x, Value y) { return b.create<arith::SubFOp>(loc, x, y); }
+  Value mul(Value x, Value y) { return b.create<arith::MulFOp>(loc, x, y); }
+  Value div(Value x, Value y) { return b.create<arith::DivFOp>(loc, x, y); }
+  Value neg(Value x) { return b.create<arith::NegFOp>(loc, x); }
+  Value abs(Value x) { return b.create<math::AbsFOp>(loc, x); }
+  Value selectLess(Value x, Value y, Value ifLess, Value otherwise) {
+    return ::selectLess(b, loc, x, y, ifLess, otherwise);
+  }
+  Value selectNaN(Value x, Value ifNaN, Value otherwise) {
+    Value isNaN = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UNO, x, x);
+    return b.create<arith::SelectOp>(loc, isNaN, ifNaN, otherwise);
+  }
+  Value call(scalar::RuntimeFunction fn, Value x) {
+    switch (fn) {
+    case scalar::RuntimeFunction::exp:
+      return callRuntime(b, loc, kExpF, x);
+    case scalar::RuntimeFunction::sigmoid:
+      return callRuntime(b, loc, kSigmoidF, x);
+    case scalar::RuntimeFunction::tanh:
+      return callRuntime(b, loc, kTanhF, x);
+    case scalar::RuntimeFunction::roundEven:
+      return callRuntime(b, loc, kRoundEvenF, x);
+    case scalar::RuntimeFunction::sqrt:
+      return callRuntime(b, loc, kSqrtF, x);
+    }
+    llvm_unreachable("unknown runtime function");
+  }
+};
+} // namespace
+
 Value lowering::applyActivation(OpBuilder &b, Location loc, Value x, ActivationAttr act) {
   if (!act)
     return x;
-  Type type = x.getType();
-  Value zero = floatConstant(b, loc, type, 0.0);
-  Value alpha = floatConstant(b, loc, type, act.getAlphaValue());
-  Value beta = floatConstant(b, loc, type, act.getBetaValue());
-  auto clamp01 = [&](Value v) {
-    Value one = floatConstant(b, loc, type, 1.0);
-    Value low = selectLess(b, loc, v, zero, zero, v);
-    return selectLess(b, loc, one, low, one, low);
-  };
-  switch (act.getKind()) {
-  case ActivationKind::relu:
-    return selectLess(b, loc, x, zero, zero, x);
-  case ActivationKind::clip: {
-    Value low = selectLess(b, loc, x, alpha, alpha, x);
-    return selectLess(b, loc, beta, low, beta, low);
-  }
-  case ActivationKind::leaky_relu:
-    return selectLess(b, loc, x, zero, b.create<arith::MulFOp>(loc, alpha, x), x);
-  case ActivationKind::sigmoid:
-    return callRuntime(b, loc, kSigmoidF, x);
-  case ActivationKind::tanh:
-    return callRuntime(b, loc, kTanhF, x);
-  case ActivationKind::hard_sigmoid:
-    return clamp01(b.create<arith::AddFOp>(loc, b.create<arith::MulFOp>(loc, alpha, x), beta));
-  case ActivationKind::hard_swish: {
-    // ONNX: x * max(0, min(1, x / 6 + 0.5)) with the float constant 1/6.
-    Value sixth = floatConstant(b, loc, type, static_cast<float>(1.0 / 6.0));
-    Value half = floatConstant(b, loc, type, 0.5);
-    Value gate =
-        clamp01(b.create<arith::AddFOp>(loc, b.create<arith::MulFOp>(loc, sixth, x), half));
-    return b.create<arith::MulFOp>(loc, x, gate);
-  }
-  }
-  llvm_unreachable("unknown activation");
+  EmitArithmetic emit{b, loc, x.getType()};
+  return scalar::activation(emit, x, act);
+}
+
+Value lowering::quantizeScalar(OpBuilder &b, Location loc, Value x, Value scale, Value zeroPoint,
+                              int64_t qmin, int64_t qmax) {
+  EmitArithmetic emit{b, loc, x.getType()};
+  return scalar::quantize(emit, x, scale, zeroPoint, emit.constant(static_cast<double>(qmin)),
+                          emit.constant(static_cast<double>(qmax)));
 }
 
 Value lowering::applyFakeQuant(OpBuilder &b, Location loc, Value x, FakeQuantAttr quant) {
   if (!quant)
     return x;
-  Type type = x.getType();
-  Value scale = floatConstant(b, loc, type, quant.getScaleValue());
-  Value zeroPoint = floatConstant(b, loc, type, static_cast<double>(quant.getZeroPoint()));
-  // As ONNX defines QuantizeLinear: divide, round half to even, add the zero
-  // point, saturate (NaN becomes the zero point); then DequantizeLinear.
-  Value q = b.create<arith::AddFOp>(
-      loc, callRuntime(b, loc, kRoundEvenF, b.create<arith::DivFOp>(loc, x, scale)), zeroPoint);
-  Value isNan = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UNO, q, q);
-  q = b.create<arith::SelectOp>(loc, isNan, zeroPoint, q);
-  q = clampFloat(b, loc, q, static_cast<double>(quant.getQmin()),
-                 static_cast<double>(quant.getQmax()), 0.0);
-  return b.create<arith::MulFOp>(loc, b.create<arith::SubFOp>(loc, q, zeroPoint), scale);
+  EmitArithmetic emit{b, loc, x.getType()};
+  return scalar::fakeQuant(emit, x, quant);
 }
 
 Value lowering::clampFloat(OpBuilder &b, Location loc, Value x, double lo, double hi,

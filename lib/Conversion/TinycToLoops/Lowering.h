@@ -28,6 +28,7 @@ inline constexpr llvm::StringLiteral kExpF = "tinyc_expf";
 inline constexpr llvm::StringLiteral kSigmoidF = "tinyc_sigmoidf";
 inline constexpr llvm::StringLiteral kTanhF = "tinyc_tanhf";
 inline constexpr llvm::StringLiteral kRoundEvenF = "tinyc_roundevenf";
+inline constexpr llvm::StringLiteral kSqrtF = "tinyc_sqrtf";
 
 /// How tensors are stored: ONNX signedness moves from the type into the
 /// operations (memrefs use signless integers), and booleans take a byte.
@@ -77,6 +78,11 @@ void storeElement(OpBuilder &b, Location loc, Value value, Value buffer, ValueRa
 
 /// Applies an activation function to a float scalar.
 Value applyActivation(OpBuilder &b, Location loc, Value x, ActivationAttr act);
+
+/// ONNX QuantizeLinear of a float scalar (ScalarSemantics.h): a float that
+/// holds an integer in [qmin, qmax].
+Value quantizeScalar(OpBuilder &b, Location loc, Value x, Value scale, Value zeroPoint,
+                     int64_t qmin, int64_t qmax);
 
 /// Applies a fake quantization (QuantizeLinear then DequantizeLinear).
 Value applyFakeQuant(OpBuilder &b, Location loc, Value x, FakeQuantAttr quant);
