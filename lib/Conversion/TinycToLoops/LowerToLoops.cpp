@@ -86,7 +86,7 @@ struct LowerToLoopsPass : tinyc::impl::TinycLowerToLoopsBase<LowerToLoopsPass> {
     populateElementwiseLowering(patterns, converter);
     populateConvLowering(patterns, converter, optimizeForSize);
     populateBinaryLowering(patterns, converter);
-    populatePoolLowering(patterns, converter);
+    populatePoolLowering(patterns, converter, optimizeForSize);
     populateMatMulLowering(patterns, converter);
     populateReduceLowering(patterns, converter);
     populateSoftmaxLowering(patterns, converter);

@@ -124,7 +124,8 @@ void populateBinaryLowering(RewritePatternSet &patterns, const TypeConverter &co
 /// `forSize`: smaller, slower loop nests (see tinyc-lower-to-loops).
 void populateConvLowering(RewritePatternSet &patterns, const TypeConverter &converter,
                           bool forSize);
-void populatePoolLowering(RewritePatternSet &patterns, const TypeConverter &converter);
+void populatePoolLowering(RewritePatternSet &patterns, const TypeConverter &converter,
+                          bool forSize);
 void populateMatMulLowering(RewritePatternSet &patterns, const TypeConverter &converter);
 void populateReduceLowering(RewritePatternSet &patterns, const TypeConverter &converter);
 void populateSparseLowering(RewritePatternSet &patterns, const TypeConverter &converter);
