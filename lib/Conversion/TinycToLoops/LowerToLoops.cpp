@@ -85,7 +85,7 @@ struct LowerToLoopsPass : tinyc::impl::TinycLowerToLoopsBase<LowerToLoopsPass> {
     populateDataMovementLowering(patterns, converter);
     populateElementwiseLowering(patterns, converter);
     populateConvLowering(patterns, converter, optimizeForSize);
-    populateBinaryLowering(patterns, converter);
+    populateBinaryLowering(patterns, converter, optimizeForSize);
     populatePoolLowering(patterns, converter, optimizeForSize);
     populateMatMulLowering(patterns, converter);
     populateReduceLowering(patterns, converter);

@@ -120,8 +120,9 @@ arith::FastMathFlagsAttr contractFlags(OpBuilder &b);
 // Pattern registration, one function per file.
 void populateDataMovementLowering(RewritePatternSet &patterns, const TypeConverter &converter);
 void populateElementwiseLowering(RewritePatternSet &patterns, const TypeConverter &converter);
-void populateBinaryLowering(RewritePatternSet &patterns, const TypeConverter &converter);
 /// `forSize`: smaller, slower loop nests (see tinyc-lower-to-loops).
+void populateBinaryLowering(RewritePatternSet &patterns, const TypeConverter &converter,
+                            bool forSize);
 void populateConvLowering(RewritePatternSet &patterns, const TypeConverter &converter,
                           bool forSize);
 void populatePoolLowering(RewritePatternSet &patterns, const TypeConverter &converter,
