@@ -7,7 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Lowering.h"
+#include "WindowSchedule.h"
 
 using namespace mlir;
 using namespace mlir::tinyc;
@@ -114,17 +114,101 @@ struct PackBitsLowering : OpConversionPattern<PackBitsOp> {
   }
 };
 
-/// alpha * dot + bias, then the epilogue.
-Value finish(OpBuilder &b, Location loc, Value dot, Value alpha, Value bias, ActivationAttr act,
-             FakeQuantAttr quant) {
+/// alpha * dot + bias.
+Value scaleAndBias(OpBuilder &b, Location loc, Value dot, Value alpha, Value bias) {
   Value y = b.create<arith::MulFOp>(loc, alpha, dot, contractFlags(b));
   if (bias)
     y = b.create<arith::AddFOp>(loc, y, bias, contractFlags(b));
-  return applyEpilogue(b, loc, y, act, quant);
+  return y;
 }
 
+/// Packed inputs: the number of nonzero inputs in the window, which every
+/// output channel's dot product needs.
+class NonzeroAccumulator : public Accumulator {
+public:
+  NonzeroAccumulator(Value input, Value n, int64_t words) : input(input), n(n), words(words) {}
+  int64_t innerExtent() const override { return words; }
+  llvm::SmallVector<Value> init(OpBuilder &b, Location loc, const WindowBlock &block) override {
+    return llvm::SmallVector<Value>(block.positions.size(), i32Constant(b, loc, 0));
+  }
+  llvm::SmallVector<Value> accumulate(OpBuilder &b, Location loc, const WindowBlock &,
+                                      const WindowTap &tap, ValueRange acc) override {
+    llvm::SmallVector<Value> next;
+    for (auto [inputAt, count] : llvm::zip(tap.inputAt, acc)) {
+      llvm::SmallVector<Value> at{n};
+      at.append(inputAt);
+      at.push_back(b.create<arith::AddIOp>(loc, tap.inner, indexConstant(b, loc, words)));
+      Value z = b.create<memref::LoadOp>(loc, input, at);
+      next.push_back(b.create<arith::AddIOp>(loc, count, popcount(b, loc, z)));
+    }
+    return next;
+  }
+
+private:
+  Value input, n;
+  int64_t words;
+};
+
+/// The +-1 dot product of output channel `channel` with each window: with
+/// packed inputs, the nonzero inputs whose sign differs from the weight's
+/// (XOR, AND, popcount per word); with float inputs, the sum of the inputs
+/// added where the weight bit is clear and subtracted where it is set.
+class BinaryDotAccumulator : public Accumulator {
+public:
+  BinaryDotAccumulator(Value input, Value weightBits, Value n, Value channel, int64_t words,
+                       int64_t channels, Type elem, bool packed)
+      : input(input), weightBits(weightBits), n(n), channel(channel), words(words),
+        channels(channels), elem(elem), packed(packed) {}
+  int64_t innerExtent() const override { return words; }
+  llvm::SmallVector<Value> init(OpBuilder &b, Location loc, const WindowBlock &block) override {
+    return llvm::SmallVector<Value>(block.positions.size(), packed
+                                                                ? i32Constant(b, loc, 0)
+                                                                : floatConstant(b, loc, elem, 0.0));
+  }
+  llvm::SmallVector<Value> accumulate(OpBuilder &b, Location loc, const WindowBlock &,
+                                      const WindowTap &tap, ValueRange acc) override {
+    llvm::SmallVector<Value> wAt{channel};
+    wAt.append(tap.taps);
+    wAt.push_back(tap.inner);
+    llvm::SmallVector<Value> next;
+    for (auto [inputAt, sum] : llvm::zip(tap.inputAt, acc)) {
+      if (packed) {
+        llvm::SmallVector<Value> at{n};
+        at.append(inputAt);
+        at.push_back(tap.inner);
+        Value s = b.create<memref::LoadOp>(loc, input, at);
+        at.back() = b.create<arith::AddIOp>(loc, tap.inner, indexConstant(b, loc, words));
+        Value z = b.create<memref::LoadOp>(loc, input, at);
+        Value w = b.create<memref::LoadOp>(loc, weightBits, wAt);
+        next.push_back(addDiffering(b, loc, sum, s, z, w));
+        continue;
+      }
+      Value word = b.create<memref::LoadOp>(loc, weightBits, wAt);
+      Span span = wordSpan(b, loc, tap.inner, channels);
+      next.push_back(buildReduction(
+          b, loc, span.first, span.last, sum,
+          [&](OpBuilder &cb, Location cl, ValueRange c,
+              ValueRange partial) -> llvm::SmallVector<Value> {
+            llvm::SmallVector<Value> at{n, c[0]};
+            at.append(inputAt);
+            Value x = cb.create<memref::LoadOp>(cl, input, at);
+            return {addOrSubtract(cb, cl, partial[0], x, word,
+                                  bitPosition(cb, cl, c[0], span.first))};
+          })[0]);
+    }
+    return next;
+  }
+
+private:
+  Value input, weightBits, n, channel;
+  int64_t words, channels;
+  Type elem;
+  bool packed;
+};
+
 struct BinaryConvLowering : OpConversionPattern<BinaryConvOp> {
-  using OpConversionPattern::OpConversionPattern;
+  BinaryConvLowering(const TypeConverter &converter, MLIRContext *context, bool forSize)
+      : OpConversionPattern(converter, context), forSize(forSize) {}
 
   LogicalResult matchAndRewrite(BinaryConvOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
@@ -141,110 +225,52 @@ struct BinaryConvLowering : OpConversionPattern<BinaryConvOp> {
     llvm::ArrayRef<int64_t> inSpatial =
         packed ? inShape.drop_front().drop_back() : inShape.drop_front(2);
     int64_t channels = packed ? 0 : inShape[1];
-    llvm::ArrayRef<int64_t> strides = op.getStrides(), dilations = op.getDilations(),
-                            pads = op.getPads();
     Type elem = op.getType().getElementType();
+    WindowGeometry geometry;
+    for (size_t i = 0; i < spatial; ++i) {
+      geometry.output.push_back(outShape[2 + i]);
+      geometry.input.push_back(inSpatial[i]);
+      geometry.kernel.push_back(wShape[1 + i]);
+      geometry.strides.push_back(op.getStrides()[i]);
+      geometry.dilations.push_back(op.getDilations()[i]);
+      geometry.padBegin.push_back(op.getPads()[i]);
+    }
+    WindowSchedule schedule(std::move(geometry), /*positionBlock=*/1, forSize);
 
     // Loops over batch and output positions; output channels innermost, so
     // that what only depends on the window is computed once.
-    llvm::SmallVector<int64_t> positions{outShape[0]};
-    positions.append(outShape.begin() + 2, outShape.end());
-    buildLoops(rewriter, loc, positions, [&](OpBuilder &b, Location l, ValueRange ivs) {
-      Value n = ivs[0];
-      ValueRange position = ivs.drop_front();
-      llvm::SmallVector<Value> lower, upper, starts;
-      for (size_t i = 0; i < spatial; ++i) {
-        auto [lo, hi] = windowTaps(b, l, position[i], outShape[2 + i], strides[i], dilations[i],
-                                   pads[i], wShape[1 + i], 0, inSpatial[i]);
-        lower.push_back(lo);
-        upper.push_back(hi);
-        Value start = b.create<arith::MulIOp>(l, position[i], indexConstant(b, l, strides[i]));
-        if (pads[i])
-          start = b.create<arith::SubIOp>(l, start, indexConstant(b, l, pads[i]));
-        starts.push_back(start);
-      }
-      auto inputAt = [&](OpBuilder &ib, Location il, ValueRange taps) {
-        llvm::SmallVector<Value> at;
-        for (size_t i = 0; i < spatial; ++i) {
-          Value tap = taps[i];
-          if (dilations[i] != 1)
-            tap = ib.create<arith::MulIOp>(il, tap, indexConstant(ib, il, dilations[i]));
-          at.push_back(ib.create<arith::AddIOp>(il, starts[i], tap));
-        }
-        return at;
-      };
-      lower.push_back(indexConstant(b, l, 0));
-      upper.push_back(indexConstant(b, l, words));
-
-      // The window's number of nonzero inputs (packed inputs only).
-      Value nonzero;
-      if (packed)
-        nonzero = buildReduction(
-            b, l, lower, upper, i32Constant(b, l, 0),
-            [&](OpBuilder &rb, Location il, ValueRange r, ValueRange acc) -> llvm::SmallVector<Value> {
-              llvm::SmallVector<Value> at{n};
-              at.append(inputAt(rb, il, r.drop_back()));
-              at.push_back(rb.create<arith::AddIOp>(il, r.back(), indexConstant(rb, il, words)));
-              Value z = rb.create<memref::LoadOp>(il, adaptor.getInput(), at);
-              return {rb.create<arith::AddIOp>(il, acc[0], popcount(rb, il, z))};
-            })[0];
-
-      buildLoops(b, l, m, [&](OpBuilder &mb, Location ml, ValueRange mv) {
-        Value channel = mv[0];
-        Value dot;
+    buildLoops(rewriter, loc, outShape[0], [&](OpBuilder &b, Location l, ValueRange batch) {
+      Value n = batch[0];
+      schedule.walk(b, l, [&](OpBuilder &pb, Location pl, const WindowBlock &block) {
+        llvm::SmallVector<Value> nonzero;
         if (packed) {
-          Value differing = buildReduction(
-              mb, ml, lower, upper, i32Constant(mb, ml, 0),
-              [&](OpBuilder &rb, Location il, ValueRange r,
-                  ValueRange acc) -> llvm::SmallVector<Value> {
-                llvm::SmallVector<Value> at{n};
-                at.append(inputAt(rb, il, r.drop_back()));
-                at.push_back(r.back());
-                Value s = rb.create<memref::LoadOp>(il, adaptor.getInput(), at);
-                at.back() = rb.create<arith::AddIOp>(il, r.back(), indexConstant(rb, il, words));
-                Value z = rb.create<memref::LoadOp>(il, adaptor.getInput(), at);
-                llvm::SmallVector<Value> wAt{channel};
-                wAt.append(r.begin(), r.end());
-                Value w = rb.create<memref::LoadOp>(il, adaptor.getWeightBits(), wAt);
-                return {addDiffering(rb, il, acc[0], s, z, w)};
-              })[0];
-          dot = packedDot(mb, ml, nonzero, differing, elem);
-        } else {
-          // Float inputs: add where the weight bit is clear, subtract where set.
-          dot = buildReduction(
-              mb, ml, lower, upper, floatConstant(mb, ml, elem, 0.0),
-              [&](OpBuilder &rb, Location il, ValueRange r,
-                  ValueRange acc) -> llvm::SmallVector<Value> {
-                llvm::SmallVector<Value> wAt{channel};
-                wAt.append(r.begin(), r.end());
-                Value word = rb.create<memref::LoadOp>(il, adaptor.getWeightBits(), wAt);
-                Span span = wordSpan(rb, il, r.back(), channels);
-                llvm::SmallVector<Value> tapAt = inputAt(rb, il, r.drop_back());
-                return buildReduction(
-                    rb, il, span.first, span.last, acc,
-                    [&](OpBuilder &cb, Location cl, ValueRange c,
-                        ValueRange sum) -> llvm::SmallVector<Value> {
-                      llvm::SmallVector<Value> at{n, c[0]};
-                      at.append(tapAt);
-                      Value x = cb.create<memref::LoadOp>(cl, adaptor.getInput(), at);
-                      return {addOrSubtract(cb, cl, sum[0], x, word,
-                                            bitPosition(cb, cl, c[0], span.first))};
-                    });
-              })[0];
+          NonzeroAccumulator counter(adaptor.getInput(), n, words);
+          nonzero = schedule.reduce(pb, pl, block, counter);
         }
-        Value alpha = mb.create<memref::LoadOp>(ml, adaptor.getAlpha(), channel);
-        Value bias = adaptor.getBias()
-                         ? mb.create<memref::LoadOp>(ml, adaptor.getBias(), channel).getResult()
-                         : Value();
-        llvm::SmallVector<Value> at{n, channel};
-        at.append(position.begin(), position.end());
-        mb.create<memref::StoreOp>(
-            ml, finish(mb, ml, dot, alpha, bias, op.getActAttr(), op.getQuantAttr()), *out, at);
+        buildLoops(pb, pl, m, [&](OpBuilder &mb, Location ml, ValueRange mv) {
+          Value channel = mv[0];
+          BinaryDotAccumulator dot(adaptor.getInput(), adaptor.getWeightBits(), n, channel, words,
+                                   channels, elem, packed);
+          llvm::SmallVector<Value> dots = schedule.reduce(mb, ml, block, dot);
+          Value alpha = mb.create<memref::LoadOp>(ml, adaptor.getAlpha(), channel);
+          Value bias = adaptor.getBias()
+                           ? mb.create<memref::LoadOp>(ml, adaptor.getBias(), channel).getResult()
+                           : Value();
+          for (auto [p, position] : llvm::enumerate(block.positions)) {
+            Value value = packed ? packedDot(mb, ml, nonzero[p], dots[p], elem) : dots[p];
+            llvm::SmallVector<Value> at{n, channel};
+            at.append(position.begin(), position.end());
+            storeWithEpilogue(mb, ml, scaleAndBias(mb, ml, value, alpha, bias), *out, at,
+                              /*residual=*/{}, op.getActAttr(), op.getQuantAttr());
+          }
+        });
       });
     });
     rewriter.replaceOp(op, *out);
     return success();
   }
+
+  bool forSize;
 };
 
 struct BinaryGemmLowering : OpConversionPattern<BinaryGemmOp> {
@@ -315,9 +341,8 @@ struct BinaryGemmLowering : OpConversionPattern<BinaryGemmOp> {
                                           nl, adaptor.getC(), broadcastIndices(nb, nl, cShape, {i, j}))
                                           .getResult()
                                     : Value();
-        nb.create<memref::StoreOp>(
-            nl, finish(nb, nl, dot, alpha, bias, op.getActAttr(), op.getQuantAttr()), *out,
-            ValueRange{i, j});
+        storeWithEpilogue(nb, nl, scaleAndBias(nb, nl, dot, alpha, bias), *out, ValueRange{i, j},
+                          /*residual=*/{}, op.getActAttr(), op.getQuantAttr());
       });
     });
     rewriter.replaceOp(op, *out);
@@ -327,8 +352,8 @@ struct BinaryGemmLowering : OpConversionPattern<BinaryGemmOp> {
 
 } // namespace
 
-void lowering::populateBinaryLowering(RewritePatternSet &patterns,
-                                      const TypeConverter &converter) {
-  patterns.add<PackBitsLowering, BinaryConvLowering, BinaryGemmLowering>(
-      converter, patterns.getContext());
+void lowering::populateBinaryLowering(RewritePatternSet &patterns, const TypeConverter &converter,
+                                      bool forSize) {
+  patterns.add<PackBitsLowering, BinaryGemmLowering>(converter, patterns.getContext());
+  patterns.add<BinaryConvLowering>(converter, patterns.getContext(), forSize);
 }

@@ -85,8 +85,8 @@ struct LowerToLoopsPass : tinyc::impl::TinycLowerToLoopsBase<LowerToLoopsPass> {
     populateDataMovementLowering(patterns, converter);
     populateElementwiseLowering(patterns, converter);
     populateConvLowering(patterns, converter, optimizeForSize);
-    populateBinaryLowering(patterns, converter);
-    populatePoolLowering(patterns, converter);
+    populateBinaryLowering(patterns, converter, optimizeForSize);
+    populatePoolLowering(patterns, converter, optimizeForSize);
     populateMatMulLowering(patterns, converter);
     populateReduceLowering(patterns, converter);
     populateSoftmaxLowering(patterns, converter);

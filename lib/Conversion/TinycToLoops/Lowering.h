@@ -126,11 +126,13 @@ arith::FastMathFlagsAttr contractFlags(OpBuilder &b);
 // Pattern registration, one function per file.
 void populateDataMovementLowering(RewritePatternSet &patterns, const TypeConverter &converter);
 void populateElementwiseLowering(RewritePatternSet &patterns, const TypeConverter &converter);
-void populateBinaryLowering(RewritePatternSet &patterns, const TypeConverter &converter);
 /// `forSize`: smaller, slower loop nests (see tinyc-lower-to-loops).
+void populateBinaryLowering(RewritePatternSet &patterns, const TypeConverter &converter,
+                            bool forSize);
 void populateConvLowering(RewritePatternSet &patterns, const TypeConverter &converter,
                           bool forSize);
-void populatePoolLowering(RewritePatternSet &patterns, const TypeConverter &converter);
+void populatePoolLowering(RewritePatternSet &patterns, const TypeConverter &converter,
+                          bool forSize);
 void populateMatMulLowering(RewritePatternSet &patterns, const TypeConverter &converter);
 void populateReduceLowering(RewritePatternSet &patterns, const TypeConverter &converter);
 void populateSparseLowering(RewritePatternSet &patterns, const TypeConverter &converter);

@@ -1,6 +1,11 @@
-//===- Pool.cpp - max and average pooling ---------------------------------===//
+//===- Pool.cpp - max and average pooling on the window schedule ----------===//
+//
+// Pooling walks the same window schedule as convolution, so the border
+// positions get constant taps and only the taps inside the input are read.
+//
+//===----------------------------------------------------------------------===//
 
-#include "Lowering.h"
+#include "WindowSchedule.h"
 
 #include <limits>
 
@@ -10,8 +15,93 @@ using namespace mlir::tinyc::lowering;
 
 namespace {
 
+/// The maximum or the average of channel `c` of image `n` over each window,
+/// one accumulator per position.
+class PoolAccumulator : public Accumulator {
+public:
+  PoolAccumulator(PoolOp op, Value input, Value n, Value c, const WindowSchedule &schedule)
+      : op(op), input(input), n(n), c(c), schedule(schedule),
+        elem(op.getType().getElementType()), isMax(op.getKind() == PoolKind::max) {}
+
+  llvm::SmallVector<Value> init(OpBuilder &b, Location loc, const WindowBlock &block) override {
+    Value init;
+    if (!isMax)
+      init = floatConstant(b, loc, elem, 0.0);
+    else if (isa<FloatType>(elem))
+      init = floatConstant(b, loc, elem, -std::numeric_limits<double>::infinity());
+    else
+      init = intConstant(b, loc, elem,
+                         elem.isUnsignedInteger()
+                             ? 0
+                             : -(int64_t{1} << (elem.getIntOrFloatBitWidth() - 1)));
+    return llvm::SmallVector<Value>(block.positions.size(), init);
+  }
+
+  llvm::SmallVector<Value> accumulate(OpBuilder &b, Location loc, const WindowBlock &,
+                                      const WindowTap &tap, ValueRange acc) override {
+    llvm::SmallVector<Value> next;
+    for (auto [at, current] : llvm::zip(tap.inputAt, acc)) {
+      llvm::SmallVector<Value> index{n, c};
+      index.append(at);
+      Value x = b.create<memref::LoadOp>(loc, input, index);
+      next.push_back(isMax ? max(b, loc, x, current)
+                           : b.create<arith::AddFOp>(loc, current, x).getResult());
+    }
+    return next;
+  }
+
+  llvm::SmallVector<Value> complete(OpBuilder &b, Location loc, const WindowBlock &block,
+                                    llvm::ArrayRef<Value> lower, llvm::ArrayRef<Value> upper,
+                                    ValueRange acc) override {
+    if (isMax)
+      return llvm::SmallVector<Value>(acc.begin(), acc.end());
+    // ONNX divides by the taps inside the input, or with count_include_pad
+    // by the taps inside the padded input (windows may reach past it in ceil
+    // mode). Constant where the taps are.
+    const WindowGeometry &g = schedule.getGeometry();
+    size_t spatial = g.output.size();
+    llvm::ArrayRef<int64_t> pads = op.getPads();
+    Value count;
+    for (size_t i = 0; i < spatial; ++i) {
+      Value taps = op.getCountIncludePad()
+                       ? schedule.countTaps(b, loc, block, i, lower[i], upper[i], -pads[i],
+                                            g.input[i] + pads[i + spatial])
+                       : b.create<arith::SubIOp>(loc, upper[i], lower[i]).getResult();
+      count = count ? b.create<arith::MulIOp>(loc, count, taps).getResult() : taps;
+    }
+    Value divisor = b.create<arith::SIToFPOp>(
+        loc, elem, b.create<arith::IndexCastOp>(loc, b.getI64Type(), count));
+    llvm::SmallVector<Value> averages;
+    for (Value sum : acc)
+      averages.push_back(b.create<arith::DivFOp>(loc, sum, divisor));
+    return averages;
+  }
+
+private:
+  Value max(OpBuilder &b, Location loc, Value x, Value current) {
+    Value greater;
+    if (isa<FloatType>(elem))
+      // A NaN wins and stays, as in NumPy's max.
+      greater = b.create<arith::OrIOp>(
+          loc, b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGT, x, current),
+          b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UNO, x, x));
+    else
+      greater = b.create<arith::CmpIOp>(
+          loc, elem.isUnsignedInteger() ? arith::CmpIPredicate::ugt : arith::CmpIPredicate::sgt,
+          x, current);
+    return b.create<arith::SelectOp>(loc, greater, x, current);
+  }
+
+  PoolOp op;
+  Value input, n, c;
+  const WindowSchedule &schedule;
+  Type elem;
+  bool isMax;
+};
+
 struct PoolLowering : OpConversionPattern<PoolOp> {
-  using OpConversionPattern::OpConversionPattern;
+  PoolLowering(const TypeConverter &converter, MLIRContext *context, bool forSize)
+      : OpConversionPattern(converter, context), forSize(forSize) {}
 
   LogicalResult matchAndRewrite(PoolOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
@@ -20,88 +110,41 @@ struct PoolLowering : OpConversionPattern<PoolOp> {
       return failure();
     auto inShape = op.getInput().getType().getShape();
     auto outShape = op.getType().getShape();
-    Type elem = op.getType().getElementType();
     size_t spatial = inShape.size() - 2;
-    llvm::ArrayRef<int64_t> kernel = op.getKernel(), strides = op.getStrides(),
-                            dilations = op.getDilations(), pads = op.getPads();
-    bool isMax = op.getKind() == PoolKind::max;
-    bool countPad = op.getCountIncludePad();
-
-    buildLoops(rewriter, op.getLoc(), outShape, [&](OpBuilder &b, Location loc, ValueRange ivs) {
-      llvm::SmallVector<Value> lower, upper, starts;
-      Value count; // Average pooling's divisor.
-      for (size_t i = 0; i < spatial; ++i) {
-        auto [lo, hi] = windowTaps(b, loc, ivs[2 + i], outShape[2 + i], strides[i], dilations[i],
-                                   pads[i], kernel[i], 0, inShape[2 + i]);
-        lower.push_back(lo);
-        upper.push_back(hi);
-        Value start = b.create<arith::MulIOp>(loc, ivs[2 + i], indexConstant(b, loc, strides[i]));
-        if (pads[i])
-          start = b.create<arith::SubIOp>(loc, start, indexConstant(b, loc, pads[i]));
-        starts.push_back(start);
-        if (isMax)
-          continue;
-        // ONNX divides by the taps inside the input, or with count_include_pad
-        // by the taps inside the padded input (windows may reach past it in
-        // ceil mode).
-        auto [countLo, countHi] =
-            countPad ? windowTaps(b, loc, ivs[2 + i], outShape[2 + i], strides[i], dilations[i],
-                                  pads[i], kernel[i], -pads[i], inShape[2 + i] + pads[i + spatial])
-                     : std::pair<Value, Value>{lo, hi};
-        Value taps = b.create<arith::SubIOp>(loc, countHi, countLo);
-        count = count ? b.create<arith::MulIOp>(loc, count, taps).getResult() : taps;
-      }
-      Value init;
-      if (!isMax)
-        init = floatConstant(b, loc, elem, 0.0);
-      else if (isa<FloatType>(elem))
-        init = floatConstant(b, loc, elem, -std::numeric_limits<double>::infinity());
-      else
-        init = intConstant(b, loc, elem,
-                           elem.isUnsignedInteger()
-                               ? 0
-                               : -(int64_t{1} << (elem.getIntOrFloatBitWidth() - 1)));
-      Value result = buildReduction(
-          b, loc, lower, upper, init,
-          [&](OpBuilder &rb, Location l, ValueRange taps, ValueRange acc) -> llvm::SmallVector<Value> {
-            llvm::SmallVector<Value> index{ivs[0], ivs[1]};
-            for (size_t i = 0; i < spatial; ++i) {
-              Value tap = taps[i];
-              if (dilations[i] != 1)
-                tap = rb.create<arith::MulIOp>(l, tap, indexConstant(rb, l, dilations[i]));
-              index.push_back(rb.create<arith::AddIOp>(l, starts[i], tap));
-            }
-            Value x = rb.create<memref::LoadOp>(l, adaptor.getInput(), index);
-            if (!isMax)
-              return {rb.create<arith::AddFOp>(l, acc[0], x)};
-            Value greater;
-            if (isa<FloatType>(elem))
-              // A NaN wins and stays, as in NumPy's max.
-              greater = rb.create<arith::OrIOp>(
-                  l, rb.create<arith::CmpFOp>(l, arith::CmpFPredicate::OGT, x, acc[0]),
-                  rb.create<arith::CmpFOp>(l, arith::CmpFPredicate::UNO, x, x));
-            else
-              greater = rb.create<arith::CmpIOp>(l,
-                                                 elem.isUnsignedInteger() ? arith::CmpIPredicate::ugt
-                                                                          : arith::CmpIPredicate::sgt,
-                                                 x, acc[0]);
-            return {rb.create<arith::SelectOp>(l, greater, x, acc[0])};
-          })[0];
-      if (!isMax) {
-        Value n = b.create<arith::IndexCastOp>(loc, b.getI64Type(), count);
-        result = b.create<arith::DivFOp>(loc, result, b.create<arith::SIToFPOp>(loc, elem, n));
-      }
-      if (FakeQuantAttr quant = op.getQuantAttr())
-        result = applyFakeQuant(b, loc, result, quant);
-      b.create<memref::StoreOp>(loc, result, *out, ivs);
-    });
+    WindowGeometry geometry;
+    for (size_t i = 0; i < spatial; ++i) {
+      geometry.output.push_back(outShape[2 + i]);
+      geometry.input.push_back(inShape[2 + i]);
+      geometry.kernel.push_back(op.getKernel()[i]);
+      geometry.strides.push_back(op.getStrides()[i]);
+      geometry.dilations.push_back(op.getDilations()[i]);
+      geometry.padBegin.push_back(op.getPads()[i]);
+    }
+    // No weight is shared between positions, so no position blocks.
+    WindowSchedule schedule(std::move(geometry), /*positionBlock=*/1, forSize);
+    buildLoops(rewriter, op.getLoc(), {outShape[0], outShape[1]},
+               [&](OpBuilder &b, Location loc, ValueRange ivs) {
+                 PoolAccumulator accumulator(op, adaptor.getInput(), ivs[0], ivs[1], schedule);
+                 schedule.walk(b, loc, [&](OpBuilder &rb, Location l, const WindowBlock &block) {
+                   llvm::SmallVector<Value> results = schedule.reduce(rb, l, block, accumulator);
+                   for (auto [position, result] : llvm::zip(block.positions, results)) {
+                     llvm::SmallVector<Value> at{ivs[0], ivs[1]};
+                     at.append(position.begin(), position.end());
+                     storeWithEpilogue(rb, l, result, *out, at, /*residual=*/{}, /*act=*/{},
+                                       op.getQuantAttr());
+                   }
+                 });
+               });
     rewriter.replaceOp(op, *out);
     return success();
   }
+
+  bool forSize;
 };
 
 } // namespace
 
-void lowering::populatePoolLowering(RewritePatternSet &patterns, const TypeConverter &converter) {
-  patterns.add<PoolLowering>(converter, patterns.getContext());
+void lowering::populatePoolLowering(RewritePatternSet &patterns, const TypeConverter &converter,
+                                    bool forSize) {
+  patterns.add<PoolLowering>(converter, patterns.getContext(), forSize);
 }

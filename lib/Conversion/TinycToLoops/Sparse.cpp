@@ -9,7 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Lowering.h"
+#include "WindowSchedule.h"
 
 #include "mlir/IR/Matchers.h"
 
@@ -113,11 +113,20 @@ struct SparseConvLowering : OpConversionPattern<SparseConvOp> {
     for (int64_t d = spatial - 2; d >= 0; --d)
       inStrides[d] = inStrides[d + 1] * inShape[d + 3];
     int64_t channelSize = inStrides[0] * inShape[2];
-    // Output positions along the last dimension come `block` at a time; the
-    // rest one at a time.
-    int64_t last = outShape.back();
-    int64_t block = SparseConvOp::getPositionBlock(last);
-    int64_t blocks = last / block, tail = last % block;
+    // The taps are the rows' offsets, so the schedule sees a 1x1 window: one
+    // interior segment per dimension, and blocks of output positions along
+    // the last one that share each (offset, value) pair.
+    WindowGeometry geometry;
+    for (size_t i = 0; i < spatial; ++i) {
+      geometry.output.push_back(outShape[2 + i]);
+      geometry.input.push_back(inShape[2 + i]);
+      geometry.kernel.push_back(1);
+      geometry.strides.push_back(strides[i]);
+      geometry.dilations.push_back(1);
+      geometry.padBegin.push_back(0);
+    }
+    WindowSchedule schedule(std::move(geometry), SparseConvOp::getPositionBlock(outShape.back()),
+                            /*forSize=*/false);
     std::optional<SparseRows> rows;
     if (op.getUnroll()) {
       rows = readRows(op.getValues(), op.getOffsets(), op.getRowStarts());
@@ -126,14 +135,10 @@ struct SparseConvLowering : OpConversionPattern<SparseConvOp> {
     }
     Value x = flatten(rewriter, loc, adaptor.getInput());
 
-    // Computes `width` adjacent outputs of channel m starting at `first`
-    // along the last dimension; `outer` holds the batch and the other
-    // spatial positions.
+    // Computes the outputs of channel m at `block` in image n.
     auto emitOutputs = [&](OpBuilder &b, Location l, Value mValue, std::optional<int64_t> mStatic,
-                           ValueRange outer, Value first, int64_t width) {
-      Value n = outer[0];
-      llvm::SmallVector<Value> space(outer.drop_front());
-      space.push_back(first);
+                           Value n, const WindowBlock &block) {
+      llvm::ArrayRef<Value> space = block.positions.front();
       Value g = group > 1 ? b.create<arith::DivUIOp>(l, mValue, indexConstant(b, l, outPerGroup))
                                 .getResult()
                           : indexConstant(b, l, 0);
@@ -151,6 +156,7 @@ struct SparseConvLowering : OpConversionPattern<SparseConvOp> {
       Value init = adaptor.getBias()
                        ? b.create<memref::LoadOp>(l, adaptor.getBias(), mValue).getResult()
                        : floatConstant(b, l, elem, 0.0);
+      int64_t width = block.positions.size();
       llvm::SmallVector<int64_t> deltas;
       for (int64_t p = 0; p < width; ++p)
         deltas.push_back(p * strides.back());
@@ -158,44 +164,27 @@ struct SparseConvLowering : OpConversionPattern<SparseConvOp> {
       llvm::SmallVector<Value> acc =
           accumulateRow(b, l, x, base, deltas, inits, adaptor.getValues(), adaptor.getOffsets(),
                         adaptor.getRowStarts(), mValue, rows, mStatic);
-      for (int64_t p = 0; p < width; ++p) {
+      for (auto [position, value] : llvm::zip(block.positions, acc)) {
         llvm::SmallVector<Value> at{n, mValue};
-        at.append(space.begin(), space.end());
-        if (p)
-          at.back() = b.create<arith::AddIOp>(l, first, indexConstant(b, l, p));
-        Value value = acc[p];
-        if (adaptor.getResidual())
-          value = b.create<arith::AddFOp>(l, value,
-                                          b.create<memref::LoadOp>(l, adaptor.getResidual(), at));
-        b.create<memref::StoreOp>(l, applyEpilogue(b, l, value, op.getActAttr(), op.getQuantAttr()),
-                                  *out, at);
-      }
-    };
-    // Loops over the channel (unless it is static), the batch and the
-    // spatial positions; blocks first, then the tail.
-    auto emitChannel = [&](std::optional<int64_t> mStatic) {
-      for (auto [count, width, offset] : {std::tuple{blocks, block, int64_t{0}},
-                                         std::tuple{tail, int64_t{1}, blocks * block}}) {
-        if (count == 0)
-          continue;
-        llvm::SmallVector<int64_t> loops;
-        if (!mStatic)
-          loops.push_back(m);
-        loops.push_back(outShape[0]);
-        loops.append(outShape.begin() + 2, outShape.end() - 1);
-        loops.push_back(count);
-        buildLoops(rewriter, loc, loops, [&](OpBuilder &b, Location l, ValueRange ivs) {
-          Value mValue = mStatic ? indexConstant(b, l, *mStatic) : ivs.front();
-          ValueRange rest = mStatic ? ivs : ivs.drop_front();
-          Value first = b.create<arith::AddIOp>(
-              l, b.create<arith::MulIOp>(l, rest.back(), indexConstant(b, l, width)),
-              indexConstant(b, l, offset));
-          emitOutputs(b, l, mValue, mStatic, rest.drop_back(), first, width);
-        });
+        at.append(position.begin(), position.end());
+        storeWithEpilogue(b, l, value, *out, at, adaptor.getResidual(), op.getActAttr(),
+                          op.getQuantAttr());
       }
     };
     // The unrolled form specialises each output channel: one loop nest per
     // channel with its taps as constants. The array form loops over channels.
+    auto emitChannel = [&](std::optional<int64_t> mStatic) {
+      llvm::SmallVector<int64_t> loops;
+      if (!mStatic)
+        loops.push_back(m);
+      loops.push_back(outShape[0]);
+      buildLoops(rewriter, loc, loops, [&](OpBuilder &b, Location l, ValueRange ivs) {
+        Value mValue = mStatic ? indexConstant(b, l, *mStatic) : ivs.front();
+        schedule.walk(b, l, [&](OpBuilder &wb, Location wl, const WindowBlock &block) {
+          emitOutputs(wb, wl, mValue, mStatic, ivs.back(), block);
+        });
+      });
+    };
     if (rows)
       for (int64_t mm = 0; mm < m; ++mm)
         emitChannel(mm);
@@ -234,8 +223,8 @@ struct SparseGemmLowering : OpConversionPattern<SparseGemmOp> {
       if (adaptor.getC())
         acc = b.create<arith::AddFOp>(
             l, acc, b.create<memref::LoadOp>(l, adaptor.getC(), broadcastIndices(b, l, cShape, {i, j})));
-      b.create<memref::StoreOp>(l, applyEpilogue(b, l, acc, op.getActAttr(), op.getQuantAttr()),
-                                *out, ValueRange{i, j});
+      storeWithEpilogue(b, l, acc, *out, ValueRange{i, j}, /*residual=*/{}, op.getActAttr(),
+                        op.getQuantAttr());
     };
     if (rows) {
       for (int64_t j = 0; j < outShape[1]; ++j)
