@@ -71,7 +71,7 @@ def make_model(nodes, inits, values, folded):
     else:
         inputs = [helper.make_tensor_value_info("x", TensorProto.FLOAT, [n])]
     graph = helper.make_graph(nodes, "g", inputs, [out], initializer=inits)
-    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 14)])
 
 
 MAIN_C = r"""
