@@ -20,6 +20,14 @@ llvm_config.add_tool_substitutions(
      ToolSubst("llvm-readelf", unresolved="fatal"), ToolSubst("llvm-objdump", unresolved="fatal")],
     [config.tinyc_tools_dir, config.llvm_tools_dir])
 
+# A compiler built with -DTINYC_SANITIZE=ON (or TINYC_FUZZ): ASan's
+# container-overflow check misfires where containers cross into Debian's
+# uninstrumented LLVM, MLIR and protobuf libraries (cmake/Sanitizers.cmake).
+if getattr(config, "tinyc_sanitize", False):
+    config.environment["ASAN_OPTIONS"] = "detect_container_overflow=0"
+    config.environment["UBSAN_OPTIONS"] = "print_stacktrace=1"
+    config.available_features.add("tinyc-sanitized")
+
 # Debian's interpreter has python3-onnx and python3-numpy; a python3 earlier on
 # PATH (pyenv, a venv) may not.
 python = "/usr/bin/python3"
