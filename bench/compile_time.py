@@ -11,7 +11,8 @@ Two kinds of models:
   mlperf    the bundled MLPerf Tiny models (examples/mlperf)
 
 Each compile is `tinyc MODEL -target=TARGET -OLEVEL -o WORK/out.o`; the table gives the best
-wall time of K runs (default 1) and the peak resident memory (getrusage of the child). Each
+wall and CPU time of K runs (default 1) and the peak resident memory (wait4's rusage of the
+child). Each
 object is checked to define <name>_run (llvm-nm), so that a failed compile cannot pass as fast.
 """
 
@@ -56,7 +57,7 @@ def chain_model(n, path):
 
 
 def measure(tinyc, model, target, opt, out, repeat):
-    best, peak = None, 0
+    best, cpu, peak = None, None, 0
     for _ in range(repeat):
         start = time.monotonic()
         proc = subprocess.Popen([tinyc, model, "-target=" + target, "-O" + opt, "-name=m",
@@ -71,10 +72,12 @@ def measure(tinyc, model, target, opt, out, repeat):
             sys.exit("tinyc failed on %s:\n%s" % (model, err))
         peak = max(peak, usage.ru_maxrss)
         best = elapsed if best is None else min(best, elapsed)
+        used = usage.ru_utime + usage.ru_stime
+        cpu = used if cpu is None else min(cpu, used)
     nm = subprocess.run(["llvm-nm-19", "--defined-only", out], stdout=subprocess.PIPE, text=True)
     if " m_run" not in nm.stdout:
         sys.exit("%s does not define m_run" % out)
-    return best, peak
+    return best, cpu, peak
 
 
 def main():
@@ -109,15 +112,17 @@ def main():
             print("%s: %.2f s" % (rows[-1][0], rows[-1][2]), file=sys.stderr)
     version = subprocess.run([args.tinyc, "--version"], stdout=subprocess.PIPE,
                              text=True).stdout.strip().splitlines()
-    print("`bench/compile_time.py --target %s -O%s` (%s); wall time of `tinyc -O%s`, best of %d, "
-          "and the process's peak resident memory." % (args.target, args.opt,
+    print("`bench/compile_time.py --target %s -O%s` (%s); wall and CPU (user + system) time of `tinyc -O%s`, "
+          "best of %d, and the process's peak resident memory. On a shared machine the CPU time is "
+          "the figure to compare." % (args.target, args.opt,
                                                        version[-1] if version else "tinyc",
                                                        args.opt, args.repeat))
     print()
-    print("| model | ONNX nodes | seconds | peak MB |")
-    print("|---|---|---|---|")
-    for name, nodes, secs, peak in rows:
-        print("| %s | %s | %.2f | %d |" % (name, "{:,}".format(nodes), secs, peak // 1024))
+    print("| model | ONNX nodes | wall s | CPU s | peak MB |")
+    print("|---|---|---|---|---|")
+    for name, nodes, secs, cpu, peak in rows:
+        print("| %s | %s | %.2f | %.2f | %d |" % (name, "{:,}".format(nodes), secs, cpu,
+                                                  peak // 1024))
 
 
 if __name__ == "__main__":
