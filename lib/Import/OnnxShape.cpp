@@ -2,6 +2,8 @@
 
 #include "NodeImporter.h"
 
+#include "llvm/Support/CheckedArithmetic.h"
+
 using namespace mlir;
 using namespace mlir::tinyc;
 using namespace mlir::tinyc::onnx_import;
@@ -75,7 +77,10 @@ LogicalResult onnx_import::convertReshape(NodeImporter &n) {
     }
     if (d < 0)
       return n.error() << "shape entry " << d << " is invalid";
-    known *= d;
+    std::optional<int64_t> product = llvm::checkedMul(known, d);
+    if (!product)
+      return n.error() << "shape " << formatShape(target) << " has more elements than 64 bits can count";
+    known = *product;
   }
   int64_t count = getNumElements(in);
   if (inferred >= 0) {
