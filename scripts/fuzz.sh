@@ -24,5 +24,5 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_container_overflow=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
 exec "$build/bin/tinyc-fuzz" "$build/fuzz-corpus" "$root/test/corpus" \
   -dict="$root/tools/tinyc-fuzz/onnx.dict" -max_total_time="$seconds" \
-  -rss_limit_mb=2048 -timeout=20 -max_len=262144 -print_final_stats=1 \
+  -rss_limit_mb=2048 -timeout=60 -max_len=262144 -print_final_stats=1 \
   -artifact_prefix="$build/fuzz-artifacts/" "$@"
