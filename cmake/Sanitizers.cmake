@@ -10,6 +10,12 @@
 #    grown by uninstrumented code and read by instrumented code (or the other
 #    way round), so the tests run with ASAN_OPTIONS=detect_container_overflow=0
 #    (test/lit.cfg.py sets it);
+#  - LLVM's allocators (BumpPtrAllocator, Recycler) poison freed memory when
+#    their header code is compiled with ASan, as it is inside tinyc, while the
+#    same allocators in the uninstrumented libLLVM/libMLIR reuse that memory
+#    without unpoisoning it: tinyc-opt reported use-after-poison in MLIR's
+#    dialect registry on every test. Hence also allow_user_poisoning=0 (only
+#    this manual poisoning is off; ASan's own redzones stay);
 #  - UBSan's vptr check needs RTTI, which LLVM-style code is built without;
 #    clang drops it from -fsanitize=undefined by itself under -fno-rtti.
 option(TINYC_SANITIZE "Build tinyc and tinyc-opt with ASan and UBSan" OFF)

@@ -20,7 +20,7 @@ mkdir -p "$build/fuzz-corpus" "$build/fuzz-artifacts"
 # detect_container_overflow=0: see cmake/Sanitizers.cmake (Debian's LLVM and
 # protobuf are not instrumented). The RSS and time limits make an input that
 # makes the compiler allocate or loop without bound a finding as well.
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_container_overflow=0}
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_container_overflow=0:allow_user_poisoning=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
 exec "$build/bin/tinyc-fuzz" "$build/fuzz-corpus" "$root/test/corpus" \
   -dict="$root/tools/tinyc-fuzz/onnx.dict" -max_total_time="$seconds" \
