@@ -22,6 +22,15 @@ llvm_config.add_tool_substitutions(
      ToolSubst("llvm-readelf", unresolved="fatal"), ToolSubst("llvm-objdump", unresolved="fatal")],
     [config.tinyc_tools_dir, config.llvm_tools_dir])
 
+# A compiler built with -DTINYC_SANITIZE=ON (or TINYC_FUZZ): ASan's
+# container-overflow check and LLVM's own poisoning of allocator memory (done
+# by header code inlined into tinyc, undone by nobody in Debian's
+# uninstrumented libraries) misfire there (cmake/Sanitizers.cmake).
+if getattr(config, "tinyc_sanitize", False):
+    config.environment["ASAN_OPTIONS"] = "detect_container_overflow=0:allow_user_poisoning=0"
+    config.environment["UBSAN_OPTIONS"] = "print_stacktrace=1"
+    config.available_features.add("tinyc-sanitized")
+
 # Debian's interpreter has python3-onnx and python3-numpy; a python3 earlier on
 # PATH (pyenv, a venv) may not.
 python = "/usr/bin/python3"

@@ -317,8 +317,9 @@ namespace {
 
 class GraphImporter {
 public:
-  GraphImporter(MLIRContext &context, llvm::StringRef path, const OnnxImportOptions &options)
-      : context(context), path(path), options(options),
+  GraphImporter(MLIRContext &context, llvm::StringRef path, const OnnxImportOptions &options,
+                std::optional<llvm::MemoryBufferRef> source = std::nullopt)
+      : context(context), path(path), options(options), source(source),
         fileLoc(FileLineColLoc::get(&context, path, 0, 0)) {
     llvm::SmallString<256> dir(path);
     llvm::sys::path::remove_filename(dir);
@@ -346,6 +347,8 @@ private:
   MLIRContext &context;
   std::string path, modelDir;
   const OnnxImportOptions &options;
+  /// The model's bytes when given in memory; otherwise they are read from path.
+  std::optional<llvm::MemoryBufferRef> source;
   Location fileLoc;
   onnx::ModelProto model;
   int64_t opset = 0;
@@ -355,17 +358,25 @@ private:
 } // namespace
 
 LogicalResult GraphImporter::loadModel() {
-  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
-                                            /*RequiresNullTerminator=*/false);
-  if (!buffer) {
-    error() << "cannot read model: " << buffer.getError().message();
-    return failure();
+  std::unique_ptr<llvm::MemoryBuffer> file;
+  llvm::MemoryBufferRef bytes;
+  if (source) {
+    bytes = *source;
+  } else {
+    auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                              /*RequiresNullTerminator=*/false);
+    if (!buffer) {
+      error() << "cannot read model: " << buffer.getError().message();
+      return failure();
+    }
+    file = std::move(*buffer);
+    bytes = file->getMemBufferRef();
   }
   // Protobuf would otherwise print its own parse messages to stderr.
   google::protobuf::SetLogHandler(nullptr);
   google::protobuf::io::CodedInputStream stream(
-      reinterpret_cast<const uint8_t *>((*buffer)->getBufferStart()),
-      static_cast<int>((*buffer)->getBufferSize()));
+      reinterpret_cast<const uint8_t *>(bytes.getBufferStart()),
+      static_cast<int>(bytes.getBufferSize()));
   stream.SetRecursionLimit(100);
   if (!model.ParseFromCodedStream(&stream) || !stream.ConsumedEntireMessage()) {
     error() << "not a valid ONNX model (the protobuf does not parse; is the file truncated?)";
@@ -819,4 +830,10 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
 OwningOpRef<ModuleOp> tinyc::importOnnxModel(MLIRContext &context, llvm::StringRef path,
                                              const OnnxImportOptions &options) {
   return GraphImporter(context, path, options).run();
+}
+
+OwningOpRef<ModuleOp> tinyc::importOnnxModel(MLIRContext &context, llvm::MemoryBufferRef model,
+                                             llvm::StringRef path,
+                                             const OnnxImportOptions &options) {
+  return GraphImporter(context, path, options, model).run();
 }

@@ -80,6 +80,8 @@ void tinyc::buildLoweringPipeline(OpPassManager &pm, const PipelineOptions &opti
   pm.addPass(createTinycLowerToLoops(loopOptions));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  // After the clean-up, so that the pieces' sizes are those LLVM will see.
+  pm.addPass(createTinycOutlineLayers());
   pm.addPass(arith::createArithExpandOpsPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());

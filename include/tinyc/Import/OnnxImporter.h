@@ -8,6 +8,7 @@
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringRef.h"
+#include "llvm/Support/MemoryBuffer.h"
 
 #include <string>
 #include <vector>
@@ -31,6 +32,11 @@ struct OnnxImportOptions {
 /// their ONNX node (see getOnnxNodeName).
 OwningOpRef<ModuleOp> importOnnxModel(MLIRContext &context, llvm::StringRef path,
                                       const OnnxImportOptions &options);
+
+/// The same for a model already in memory (the fuzz target's entry point):
+/// `path` names it in diagnostics and is where external data is looked for.
+OwningOpRef<ModuleOp> importOnnxModel(MLIRContext &context, llvm::MemoryBufferRef model,
+                                      llvm::StringRef path, const OnnxImportOptions &options);
 
 /// The operators of the default ONNX domain that the importer converts.
 std::vector<std::string> getSupportedOnnxOperators();

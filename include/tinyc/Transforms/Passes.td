@@ -172,6 +172,29 @@ def TinycCheckTargetLimits : Pass<"tinyc-check-target-limits", "::mlir::func::Fu
   ];
 }
 
+def TinycOutlineLayers : Pass<"tinyc-outline-layers", "::mlir::ModuleOp"> {
+  let summary = "Splits the lowered @main into functions of bounded size";
+  let description = [{
+    LLVM's -O2 and its code generator are superlinear in the size of a
+    function, and the lowered `@main` holds every layer of the model: a graph
+    of a few thousand operators took minutes. This pass cuts `@main`'s body,
+    between top-level loop nests, into pieces of at least `max-ops` nested
+    operations each and moves each piece into a private function that takes
+    `@main`'s arguments (inputs, outputs, arena); `@main` calls them in
+    order. The views of the arena, globals and constants that a piece uses
+    from an earlier one are recomputed in it (they cost no instruction at
+    run time once folded into addresses). The functions are `noinline` (LLVM
+    would otherwise inline each single call back) and their buffer arguments
+    `noalias`, the promise `@main` makes. A model smaller than `max-ops`
+    stays one function; the loop nests themselves are not touched.
+  }];
+  let options = [
+    Option<"maxOps", "max-ops", "int64_t", /*default=*/"100",
+           "Operations a function gathers before the next loop nest starts another">,
+  ];
+  let dependentDialects = ["::mlir::func::FuncDialect"];
+}
+
 def TinycMarkLayers : Pass<"tinyc-mark-layers", "::mlir::ModuleOp"> {
   let summary = "Brackets each layer of @main with calls to profiling markers";
   let description = [{
