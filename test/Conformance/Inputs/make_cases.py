@@ -42,7 +42,7 @@ def main(out):
     write_case(out, "test_relu_wrong", reference=wrong)                 # not listed: FAIL
     write_case(out, "test_relu_wrong_expected", reference=wrong)        # listed, as expected: XFAIL
     write_case(out, "test_relu_wrong_otherwise", reference=wrong)       # listed, otherwise: FAIL
-    write_case(out, "test_elu", op="Elu")                               # not claimed: UNSUPPORTED
+    write_case(out, "test_lrn", op="LRN")                               # not claimed: UNSUPPORTED
     write_case(out, "test_relu_other_domain", domain="com.example")     # not claimed: UNSUPPORTED
     write_case(out, "test_softplus_claimed", op="Softplus")             # claimed, refused: FAIL
     folder = write_case(out, "test_bad_model")                          # does not load: UNRESOLVED
