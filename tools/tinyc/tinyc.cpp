@@ -297,6 +297,10 @@ int compile() {
   PipelineOptions pipeline;
   pipeline.indexBitwidth = target->pointerBits;
   pipeline.bufferAlignment = std::min<unsigned>(16, target->arenaAlign);
+  // ASan's red zones around heap blocks are 16 bytes at least; 32 after each
+  // tensor catch an overrun by up to 8 floats before it reaches the next one.
+  if (sanitize == "address")
+    pipeline.arenaRedzone = 32;
   pipeline.layerMarkers = layerMarkers;
   pipeline.optimizeForSize = optLevel == 's' || optLevel == 'z';
   if (!(factorizeTolerance >= 0.0 && factorizeTolerance < 1.0))

@@ -23,6 +23,8 @@ namespace mlir::tinyc {
 inline constexpr llvm::StringLiteral kArenaOffsetAttr = "tinyc.offset";
 inline constexpr llvm::StringLiteral kOutputAttr = "tinyc.output";
 inline constexpr llvm::StringLiteral kArenaBytesAttr = "tinyc.arena_bytes";
+/// With red zones: the poisoned gaps of the arena, as offset, bytes pairs.
+inline constexpr llvm::StringLiteral kArenaRedzonesAttr = "tinyc.arena_redzones";
 inline constexpr llvm::StringLiteral kNameAttr = "tinyc.name";
 inline constexpr llvm::StringLiteral kLayerAttr = "tinyc.layer";
 
