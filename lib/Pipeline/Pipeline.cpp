@@ -64,6 +64,7 @@ void tinyc::buildTensorPipeline(OpPassManager &pm, const PipelineOptions &option
   pm.addPass(createCanonicalizerPass());
   TinycPlanMemoryOptions plan;
   plan.alignment = options.bufferAlignment;
+  plan.redzone = options.arenaRedzone;
   pm.addNestedPass<func::FuncOp>(createTinycPlanMemory(plan));
   TinycCheckTargetLimitsOptions limits;
   limits.indexBitwidth = options.indexBitwidth;

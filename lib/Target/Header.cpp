@@ -89,6 +89,14 @@ tinyc::describeInterface(func::FuncOp main, llvm::StringRef name, const TargetIn
     return main.emitError() << "has no arena size (tinyc-plan-memory must run first)";
   model.arenaBytes = arena.getInt();
   model.arenaAlign = target.arenaAlign;
+  if (auto redzones = main->getAttrOfType<DenseI64ArrayAttr>(kArenaRedzonesAttr)) {
+    llvm::ArrayRef<int64_t> flat = redzones.asArrayRef();
+    if (flat.size() % 2)
+      return main.emitError() << "has an odd number of red zone bounds";
+    model.hasArenaRedzones = true;
+    for (size_t i = 0; i < flat.size(); i += 2)
+      model.arenaRedzones.push_back({flat[i], flat[i + 1]});
+  }
   for (unsigned i = 0; i < main.getNumArguments(); ++i) {
     FailureOr<TensorInterface> t = describeTensor(main.getLoc(), main.getArgumentTypes()[i],
                                                   main.getArgAttr(i, kNameAttr));
@@ -130,6 +138,21 @@ void tinyc::writeHeader(const ModelInterface &model, llvm::StringRef source,
      << "#define " << upper << "_ARENA_ALIGN " << model.arenaAlign << "\n"
      << "#define " << upper << "_NUM_INPUTS " << model.inputs.size() << "\n"
      << "#define " << upper << "_NUM_OUTPUTS " << model.outputs.size() << "\n";
+  if (model.hasArenaRedzones) {
+    os << "\n/* Compiled with -sanitize=address: gaps between the arena's tensors, as\n"
+       << " * {offset, bytes}, that no tensor ever uses; a harness poisons them\n"
+       << " * (__asan_poison_memory_region) so that an overrun into them is reported. */\n"
+       << "#define " << upper << "_NUM_ARENA_REDZONES " << model.arenaRedzones.size() << "\n";
+    if (!model.arenaRedzones.empty())
+      os << "#define " << upper << "_ARENA_REDZONES {"
+         << llvm::join(llvm::map_range(model.arenaRedzones,
+                                       [](const std::pair<int64_t, int64_t> &r) {
+                                         return "{" + std::to_string(r.first) + ", " +
+                                                std::to_string(r.second) + "}";
+                                       }),
+                       ", ")
+         << "}\n";
+  }
 
   auto describe = [&](llvm::StringRef kind, const std::vector<TensorInterface> &tensors) {
     for (auto [i, t] : llvm::enumerate(tensors)) {

@@ -51,6 +51,10 @@ struct PlanMemoryPass : tinyc::impl::TinycPlanMemoryBase<PlanMemoryPass> {
       func.emitError() << "alignment " << alignment << " is not a power of two";
       return signalPassFailure();
     }
+    if (redzone < 0) {
+      func.emitError() << "red zone " << redzone << " is negative";
+      return signalPassFailure();
+    }
     Block &body = func.getBody().front();
     auto ret = cast<func::ReturnOp>(body.getTerminator());
 
@@ -98,7 +102,9 @@ struct PlanMemoryPass : tinyc::impl::TinycPlanMemoryBase<PlanMemoryPass> {
     });
 
     // Largest first, each at the lowest aligned offset clear of every placed
-    // buffer whose lifetime overlaps its own.
+    // buffer whose lifetime overlaps its own. With red zones, clear of every
+    // placed buffer and of the gap after it: a gap byte is never a tensor's,
+    // whenever the code runs, so that it can be poisoned for the whole call.
     llvm::SmallVector<Buffer *> order;
     for (auto &entry : buffers)
       order.push_back(&entry.second);
@@ -110,15 +116,18 @@ struct PlanMemoryPass : tinyc::impl::TinycPlanMemoryBase<PlanMemoryPass> {
     for (Buffer *b : order) {
       llvm::SmallVector<std::pair<int64_t, int64_t>> busy; // [begin, end) in bytes
       for (Buffer *other : placed)
-        if (other->first <= b->last && b->first <= other->last && other->size > 0)
-          busy.push_back({other->offset, other->offset + other->size});
+        if ((redzone > 0 || (other->first <= b->last && b->first <= other->last)) &&
+            other->size > 0)
+          busy.push_back({other->offset, other->offset + other->size + redzone});
       llvm::sort(busy);
       // Offsets and ends with overflow checks: a wrapped end would let
       // buffers overlap and a wrapped arena size look small.
       int64_t offset = 0;
       std::optional<int64_t> bufferEnd = b->size;
       for (auto [begin, end] : busy) {
-        if (*bufferEnd <= begin)
+        // The buffer and its red zone end before the next busy range.
+        if (std::optional<int64_t> reach = llvm::checkedAdd<int64_t>(*bufferEnd, redzone);
+            reach && *reach <= begin)
           break;
         std::optional<int64_t> aligned = llvm::checkedAdd<int64_t>(end, alignment - 1);
         offset = std::max(offset, aligned ? *aligned & ~(alignment - 1) : INT64_MAX);
@@ -136,12 +145,31 @@ struct PlanMemoryPass : tinyc::impl::TinycPlanMemoryBase<PlanMemoryPass> {
       arenaBytes = std::max(arenaBytes, *bufferEnd);
     }
 
+    // Each gap runs from its buffer's end to the next aligned offset at least
+    // `redzone` bytes on, where the next buffer (or the arena's end) can be.
+    llvm::SmallVector<int64_t> redzones;
+    if (redzone > 0) {
+      llvm::SmallVector<Buffer *> byOffset;
+      for (Buffer *b : placed)
+        if (b->size > 0)
+          byOffset.push_back(b);
+      llvm::sort(byOffset, [](const Buffer *a, const Buffer *b) { return a->offset < b->offset; });
+      for (Buffer *b : byOffset) {
+        int64_t begin = b->offset + b->size;
+        int64_t end = static_cast<int64_t>(llvm::alignTo(begin + redzone, alignment));
+        redzones.append({begin, end - begin});
+        arenaBytes = std::max(arenaBytes, end);
+      }
+    }
+
     Builder builder(func.getContext());
     for (auto &[root, b] : buffers)
       root.getDefiningOp()->setAttr(kArenaOffsetAttr, builder.getI64IntegerAttr(b.offset));
     for (auto [root, k] : outputOf)
       root.getDefiningOp()->setAttr(kOutputAttr, builder.getI64IntegerAttr(k));
     func->setAttr(kArenaBytesAttr, builder.getI64IntegerAttr(arenaBytes));
+    if (redzone > 0)
+      func->setAttr(kArenaRedzonesAttr, builder.getDenseI64ArrayAttr(redzones));
   }
 };
 

@@ -30,6 +30,48 @@ func.func @quantize_per_axis() -> tensor<2x3xi8> {
 
 // -----
 
+// Negative ties, the floats next to them, and an odd zero point, which is added after the
+// rounding: roundeven(x) = [-0, -2, -2, -2, -0, -1, 0, -1], plus 1 (roundeven(x + 1) would
+// give 0 for -0.5 and -1.5).
+// CHECK-LABEL: func.func @quantize_ties
+// CHECK: tinyc.constant dense<[1, -1, -1, -1, 1, 0, 1, 0]> : tensor<8xi8>
+func.func @quantize_ties() -> tensor<8xi8> {
+  %x = tinyc.constant dense<[-0.5, -1.5, -2.5, -1.50000012, -0.49999997, -0.50000006, 0.49999997, -0.75]> : tensor<8xf32>
+  %s = tinyc.constant dense<1.0> : tensor<f32>
+  %z = tinyc.constant dense<1> : tensor<i8>
+  %q = tinyc.quantize %x, %s, %z {axis = 0 : i64} : (tensor<8xf32>, tensor<f32>, tensor<i8>) -> tensor<8xi8>
+  return %q : tensor<8xi8>
+}
+
+// -----
+
+// A fake quantization of a constant folds through FakeQuantAttr::apply, ties to even:
+// (clamp(roundeven(x / 0.5) + 1, -128, 127) - 1) * 0.5 for x / 0.5 = 0.5, 1.5, 2.5, -0.5,
+// -1.5, -2.5, 253.5, -128.5: q = 1, 3, 3, 1, -1, -1, 255 -> 127 (saturated), -127.
+// CHECK-LABEL: func.func @fake_quant_ties
+// CHECK: tinyc.constant dense<[0.000000e+00, 1.000000e+00, 1.000000e+00, 0.000000e+00, -1.000000e+00, -1.000000e+00, 6.300000e+01, -6.400000e+01]> : tensor<8xf32>
+// CHECK-NOT: tinyc.fake_quant
+func.func @fake_quant_ties() -> tensor<8xf32> {
+  %x = tinyc.constant dense<[0.25, 0.75, 1.25, -0.25, -0.75, -1.25, 126.75, -64.25]> : tensor<8xf32>
+  %y = tinyc.fake_quant %x <0.5, 1, [-128, 127]> : tensor<8xf32> -> tensor<8xf32>
+  return %y : tensor<8xf32>
+}
+
+// -----
+
+// The same rounding in a binary operator's epilogue: 0.125 + 0.125 = 0.25 and 0.375 + 0.375
+// = 0.75 are the ties 0.5 and 1.5 of the scale 0.5, rounded to 0 and 2 (and their negatives
+// to -0 and -2; an integer has no -0, so -0.5 dequantizes to +0).
+// CHECK-LABEL: func.func @add_fake_quant_ties
+// CHECK: tinyc.constant dense<[0.000000e+00, 1.000000e+00, 0.000000e+00, -1.000000e+00]> : tensor<4xf32>
+func.func @add_fake_quant_ties() -> tensor<4xf32> {
+  %a = tinyc.constant dense<[0.125, 0.375, -0.125, -0.375]> : tensor<4xf32>
+  %y = tinyc.add %a, %a {quant = #tinyc.fake_quant<0.5, 0, [-128, 127]>} : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  return %y : tensor<4xf32>
+}
+
+// -----
+
 // Shape arithmetic: gather, cast, concat and integer math on constants.
 // CHECK-LABEL: func.func @shape_math
 // CHECK: %[[C:.*]] = tinyc.constant dense<[6, -1]> : tensor<2xi64>

@@ -1,5 +1,6 @@
 // RUN: tinyc-opt %s -split-input-file -pass-pipeline='builtin.module(func.func(tinyc-plan-memory))' | FileCheck %s
 // RUN: tinyc-opt %s -split-input-file -pass-pipeline='builtin.module(func.func(tinyc-plan-memory{alignment=4}))' | FileCheck %s --check-prefix=ALIGN4
+// RUN: tinyc-opt %s -split-input-file -pass-pipeline='builtin.module(func.func(tinyc-plan-memory{redzone=32}))' | FileCheck %s --check-prefix=REDZONE
 
 // A buffer is reused once everything that reads it has run: %c takes the
 // place of %a, which %b was the last to read. %d is the graph output and is
@@ -13,6 +14,13 @@
 // ALIGN4-LABEL: func.func @chain
 // ALIGN4-SAME: tinyc.arena_bytes = 2000
 // ALIGN4: tinyc.offset = 1000
+// With red zones nothing is shared and each 1000-byte buffer is followed by a
+// gap up to the next multiple of 16 at least 32 bytes on: 1000 + 32 -> 1040.
+// REDZONE-LABEL: func.func @chain
+// REDZONE-SAME: tinyc.arena_bytes = 3120 : i64, tinyc.arena_redzones = array<i64: 1000, 40, 2040, 40, 3080, 40>
+// REDZONE: tinyc.activation %arg0 <relu> {tinyc.offset = 0 : i64}
+// REDZONE: tinyc.activation %{{.*}} <relu> {tinyc.offset = 1040 : i64}
+// REDZONE: tinyc.activation %{{.*}} <relu> {tinyc.offset = 2080 : i64}
 func.func @chain(%x: tensor<250xf32>) -> tensor<250xf32> {
   %a = tinyc.activation %x <relu> : tensor<250xf32> -> tensor<250xf32>
   %b = tinyc.activation %a <relu> : tensor<250xf32> -> tensor<250xf32>

@@ -21,7 +21,10 @@
  *
  * Buffers: with TINYC_HARNESS_MALLOC (native targets) every input, output and arena is a
  * heap block of exactly its size, so AddressSanitizer sees any access past its end; inputs
- * are copied into such blocks. Otherwise (MCU boards, no useful heap for megabytes) they
+ * are copied into such blocks. A model compiled with -sanitize=address also has gaps
+ * between the tensors of its arena (MODEL_ARENA_REDZONES in model.h); built with
+ * AddressSanitizer, the harness poisons them in each arena once it is filled, so that an
+ * overrun from one tensor towards the next is reported too, not only one past the arena. Otherwise (MCU boards, no useful heap for megabytes) they
  * come from one static pool of TINYC_HARNESS_POOL_BYTES bytes, which tinyc-run sizes from
  * model.h, placed in section TINYC_HARNESS_BUFFER_SECTION where the target defines one
  * (a board's big external RAM), and the inputs are used where data.c put them (flash).
@@ -45,6 +48,19 @@
 #include <string.h>
 
 #include "model.h"
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define HARNESS_ASAN 1
+#endif
+#elif defined(__SANITIZE_ADDRESS__)
+#define HARNESS_ASAN 1
+#endif
+#if defined(HARNESS_ASAN) && defined(MODEL_NUM_ARENA_REDZONES) && MODEL_NUM_ARENA_REDZONES > 0
+#include <sanitizer/asan_interface.h>
+#define POISON_REDZONES 1
+static const size_t arena_redzones[MODEL_NUM_ARENA_REDZONES][2] = MODEL_ARENA_REDZONES;
+#endif
 
 /* ---- what data.c provides ---- */
 extern const unsigned tinyc_data_num_inputs;
@@ -173,12 +189,32 @@ static void fill_bytes(void *p, int byte, size_t n)
     memset(p, byte, n); /* a function of its own: MODEL_ARENA_BYTES may be a literal 0 */
 }
 
+/* Poisons (or unpoisons) the arena's red zones: bytes no tensor uses, which only a loop
+ * running past its tensor touches. */
+static void poison_redzones(unsigned char *arena, int poison)
+{
+#if defined(POISON_REDZONES)
+    unsigned i;
+    for (i = 0; i < MODEL_NUM_ARENA_REDZONES; i++) {
+        if (poison)
+            __asan_poison_memory_region(arena + arena_redzones[i][0], arena_redzones[i][1]);
+        else
+            __asan_unpoison_memory_region(arena + arena_redzones[i][0], arena_redzones[i][1]);
+    }
+#else
+    (void)arena;
+    (void)poison;
+#endif
+}
+
 static void fill_run_buffers(struct run_buffers *b, int byte)
 {
     unsigned i;
     for (i = 0; i < NUM_OUTPUTS; i++)
         fill_bytes(b->outputs[i], byte, output_bytes[i]);
+    poison_redzones(b->arena, 0);
     fill_bytes(b->arena, byte, MODEL_ARENA_BYTES);
+    poison_redzones(b->arena, 1);
 }
 
 /* ---- output ---- */

@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "tinyc/Dialect/TinycDialect.h"
 #include "tinyc/Import/OnnxImporter.h"
 #include "tinyc/Pipeline/Pipeline.h"
 #include "tinyc/Target/CodeGen.h"
@@ -93,6 +94,13 @@ cl::opt<bool> layerMarkers("layer-markers",
                            cl::desc("Call tinyc_layer_begin(i)/tinyc_layer_end() around each "
                                     "layer, for per-layer profiling (the harness defines them)"),
                            cl::cat(category));
+// Hidden: plants a bug, so that a test can check that -sanitize=address reports
+// an overrun inside the arena (test/Driver/sanitize-redzones.test).
+cl::opt<std::string> debugOverrun(
+    "debug-overrun", cl::Hidden,
+    cl::desc("Testing only: the loop of the named activation node also writes the element "
+             "just past its result"),
+    cl::value_desc("node"), cl::cat(category));
 cl::opt<std::string> reportFormat(
     "report", cl::ValueOptional,
     cl::desc("Report per layer what the passes did: MACs and weight bytes before and after, "
@@ -406,6 +414,10 @@ int compile() {
   pipeline.flashBytes = target->flashBytes;
   pipeline.ramBytes = target->ramBytes;
   pipeline.bufferAlignment = std::min<unsigned>(16, target->arenaAlign);
+  // ASan's red zones around heap blocks are 16 bytes at least; 32 after each
+  // tensor catch an overrun by up to 8 floats before it reaches the next one.
+  if (sanitize == "address")
+    pipeline.arenaRedzone = 32;
   pipeline.layerMarkers = layerMarkers;
   pipeline.optimizeForSize = optLevel == 's' || optLevel == 'z';
   if (!(factorizeTolerance >= 0.0 && factorizeTolerance < 1.0))
@@ -429,6 +441,17 @@ int compile() {
     return 1;
 
   auto main = module->lookupSymbol<func::FuncOp>("main");
+  if (!debugOverrun.empty()) {
+    bool planted = false;
+    main.walk([&](ActivationOp op) {
+      if (describeOnnxLocation(op.getLoc()).node == debugOverrun) {
+        op->setAttr(kDebugOverrunAttr, UnitAttr::get(&context));
+        planted = true;
+      }
+    });
+    if (!planted)
+      return fail("--debug-overrun: no activation comes from a node named '" + debugOverrun + "'");
+  }
   FailureOr<ModelInterface> interface =
       describeInterface(main, name, *target, [](Location loc) {
         OnnxLocation where = describeOnnxLocation(loc);

@@ -19,6 +19,9 @@ struct PipelineOptions {
   }
   /// Byte alignment of each tensor in the arena.
   int64_t bufferAlignment = 16;
+  /// Bytes of poisoned gap after each tensor in the arena (0: none), for
+  /// AddressSanitizer builds (tinyc-plan-memory's `redzone`).
+  int64_t arenaRedzone = 0;
   /// Width of `index` in the generated code: the target's pointer width.
   unsigned indexBitwidth = 64;
   /// The target's flash for the weights and largest RAM region for the

@@ -33,6 +33,10 @@ struct ModelInterface {
   std::string name;
   int64_t arenaBytes = 0;
   unsigned arenaAlign = 16;
+  /// Compiled with arena red zones (-sanitize=address): the gaps between the
+  /// tensors, as (offset, bytes), for a harness to poison.
+  bool hasArenaRedzones = false;
+  std::vector<std::pair<int64_t, int64_t>> arenaRedzones;
   std::vector<TensorInterface> inputs, outputs;
   std::vector<LayerInterface> layers;
 };

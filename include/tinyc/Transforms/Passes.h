@@ -23,8 +23,13 @@ namespace mlir::tinyc {
 inline constexpr llvm::StringLiteral kArenaOffsetAttr = "tinyc.offset";
 inline constexpr llvm::StringLiteral kOutputAttr = "tinyc.output";
 inline constexpr llvm::StringLiteral kArenaBytesAttr = "tinyc.arena_bytes";
+/// With red zones: the poisoned gaps of the arena, as offset, bytes pairs.
+inline constexpr llvm::StringLiteral kArenaRedzonesAttr = "tinyc.arena_redzones";
 inline constexpr llvm::StringLiteral kNameAttr = "tinyc.name";
 inline constexpr llvm::StringLiteral kLayerAttr = "tinyc.layer";
+/// Testing only (tinyc --debug-overrun): an elementwise loop also writes the
+/// element just past its result, an overrun for -sanitize=address to catch.
+inline constexpr llvm::StringLiteral kDebugOverrunAttr = "tinyc.debug_overrun";
 
 /// The values tinyc-sparsify-weights' `kernel` option takes: the cost model's
 /// choice, then the forms it can force.

@@ -144,10 +144,20 @@ def TinycPlanMemory : Pass<"tinyc-plan-memory", "::mlir::func::FuncOp"> {
     no data and share their operand's buffer; constants live in flash.
 
     The function gets `tinyc.arena_bytes`, the exact size one call needs.
+
+    With `redzone` (for AddressSanitizer builds), every buffer is followed by
+    a gap of at least that many bytes, up to the next aligned offset, and no
+    two buffers share memory even when their lifetimes allow it, so that no
+    byte of a gap ever belongs to a tensor. The function then also gets
+    `tinyc.arena_redzones`, the gaps as [offset, bytes, offset, bytes, ...],
+    which a harness poisons: a loop that runs past its tensor, by up to
+    `redzone` bytes, touches poisoned memory instead of its neighbour.
   }];
   let options = [
     Option<"alignment", "alignment", "int64_t", /*default=*/"16",
            "Byte alignment of every buffer in the arena (a power of two)">,
+    Option<"redzone", "redzone", "int64_t", /*default=*/"0",
+           "Bytes of poisoned gap after every buffer (0: none; the buffers share memory by lifetime)">,
   ];
 }
 

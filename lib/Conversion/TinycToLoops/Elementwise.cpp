@@ -2,6 +2,8 @@
 
 #include "Lowering.h"
 
+#include "tinyc/Transforms/Passes.h"
+
 #include <limits>
 
 using namespace mlir;
@@ -33,6 +35,19 @@ LogicalResult lowerElementwise(
                storeElement(b, loc, compute(b, loc, scalars, ivs), *out, ivs,
                             resultType.getElementType());
              });
+  if (op->hasAttr(kDebugOverrunAttr) && resultType.getRank() > 0 &&
+      isa<FloatType>(resultType.getElementType())) {
+    // The bug tinyc --debug-overrun plants, for testing -sanitize=address: a
+    // store one element past the last, at (d0 - 1, ..., dn-2 - 1, dn-1), i.e.
+    // row-major index N.
+    llvm::SmallVector<Value> past;
+    for (auto [i, d] : llvm::enumerate(resultType.getShape()))
+      past.push_back(indexConstant(rewriter, op->getLoc(),
+                                   i + 1 == static_cast<size_t>(resultType.getRank()) ? d : d - 1));
+    storeElement(rewriter, op->getLoc(),
+                 floatConstant(rewriter, op->getLoc(), resultType.getElementType(), 0.0), *out,
+                 past, resultType.getElementType());
+  }
   rewriter.replaceOp(op, *out);
   return success();
 }
