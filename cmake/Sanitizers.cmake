@@ -8,14 +8,15 @@
 # protobuf and ONNX libraries are not instrumented, which has two consequences:
 #  - ASan's container-overflow check gives false reports when a std::vector is
 #    grown by uninstrumented code and read by instrumented code (or the other
-#    way round), so the tests run with ASAN_OPTIONS=detect_container_overflow=0
-#    (test/lit.cfg.py sets it);
+#    way round), so tinyc and tinyc-opt switch detect_container_overflow off
+#    themselves (include/tinyc/Tools/SanitizerDefaults.h);
 #  - LLVM's allocators (BumpPtrAllocator, Recycler) poison freed memory when
 #    their header code is compiled with ASan, as it is inside tinyc, while the
 #    same allocators in the uninstrumented libLLVM/libMLIR reuse that memory
 #    without unpoisoning it: tinyc-opt reported use-after-poison in MLIR's
-#    dialect registry on every test. Hence also allow_user_poisoning=0 (only
-#    this manual poisoning is off; ASan's own redzones stay);
+#    dialect registry on every test. Hence also allow_user_poisoning=0, built
+#    in the same way (only this manual poisoning is off; ASan's own redzones
+#    stay, and the test programs, which poison their arenas, keep it);
 #  - UBSan's vptr check needs RTTI, which LLVM-style code is built without;
 #    clang drops it from -fsanitize=undefined by itself under -fno-rtti.
 option(TINYC_SANITIZE "Build tinyc and tinyc-opt with ASan and UBSan" OFF)

@@ -8,6 +8,7 @@
 
 #include "tinyc/Dialect/TinycDialect.h"
 #include "tinyc/Pipeline/Pipeline.h"
+#include "tinyc/Tools/SanitizerDefaults.h"
 #include "tinyc/Transforms/Passes.h"
 
 #include "mlir/IR/DialectRegistry.h"

@@ -12,6 +12,7 @@
 #include "tinyc/Dialect/TinycDialect.h"
 #include "tinyc/Import/OnnxImporter.h"
 #include "tinyc/Pipeline/Pipeline.h"
+#include "tinyc/Tools/SanitizerDefaults.h"
 #include "tinyc/Target/CodeGen.h"
 #include "tinyc/Target/Header.h"
 #include "tinyc/Target/Report.h"
