@@ -191,16 +191,6 @@ Value lowering::applyFakeQuant(OpBuilder &b, Location loc, Value x, FakeQuantAtt
   return scalar::fakeQuant(emit, x, quant);
 }
 
-Value lowering::clampFloat(OpBuilder &b, Location loc, Value x, double lo, double hi,
-                           double nanValue) {
-  Type type = x.getType();
-  Value loV = floatConstant(b, loc, type, lo), hiV = floatConstant(b, loc, type, hi);
-  Value low = selectLess(b, loc, x, loV, loV, x);
-  Value clamped = selectLess(b, loc, hiV, low, hiV, low);
-  Value isNan = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UNO, x, x);
-  return b.create<arith::SelectOp>(loc, isNan, floatConstant(b, loc, type, nanValue), clamped);
-}
-
 Value lowering::convertScalar(OpBuilder &b, Location loc, Value x, Type from, Type to) {
   if (from == to)
     return x;

@@ -97,10 +97,6 @@ inline Value applyEpilogue(OpBuilder &b, Location loc, Value x, ActivationAttr a
 /// Calls a float -> float runtime function, declared by the pass beforehand.
 Value callRuntime(OpBuilder &b, Location loc, llvm::StringRef name, Value x);
 
-/// min(max(x, lo), hi) that maps NaN to `nanValue` for floats, so that a
-/// later float-to-integer conversion is always defined.
-Value clampFloat(OpBuilder &b, Location loc, Value x, double lo, double hi, double nanValue);
-
 /// Converts a scalar between tinyc element types with tinyc.cast's rules
 /// (saturating float to integer, NaN to 0; wrapping between integers).
 Value convertScalar(OpBuilder &b, Location loc, Value x, Type from, Type to);
