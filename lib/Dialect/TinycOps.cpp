@@ -589,7 +589,8 @@ int64_t BinaryGemmOp::getMacCount() {
 
 int64_t mlir::tinyc::getMacCount(Operation *op) {
   return llvm::TypeSwitch<Operation *, int64_t>(op)
-      .Case<ConvOp, GemmOp, MatMulOp, SparseConvOp, SparseGemmOp, BinaryConvOp, BinaryGemmOp>(
+      .Case<ConvOp, GemmOp, MatMulOp, SparseConvOp, SparseGemmOp, BinaryConvOp, BinaryGemmOp,
+            QConvOp>(
           [](auto layer) { return layer.getMacCount(); })
       .Default([](Operation *) { return 0; });
 }
@@ -615,4 +616,92 @@ LogicalResult BinaryGemmOp::verify() {
                            << " does not broadcast to the result " << formatShape(out);
   }
   return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Integer operators
+//===----------------------------------------------------------------------===//
+
+/// The channels-last shape [N, spatial..., C] as [N, C, spatial...].
+static Shape channelsFirst(llvm::ArrayRef<int64_t> shape) {
+  Shape result{shape.front(), shape.back()};
+  result.append(shape.begin() + 1, shape.end() - 1);
+  return result;
+}
+
+/// Checks that [qmin, qmax] is a non-empty range of `elementType`'s values
+/// and that the zero points are too.
+static LogicalResult verifyQuantRange(Operation *op, Type elementType, int64_t qmin, int64_t qmax,
+                                      llvm::ArrayRef<int64_t> zeroPoints) {
+  bool isUnsigned = elementType.isUnsignedInteger();
+  int64_t lo = isUnsigned ? 0 : -128, hi = isUnsigned ? 255 : 127;
+  if (qmin < lo || qmax > hi || qmin > qmax)
+    return op->emitOpError() << "saturation bounds [" << qmin << ", " << qmax
+                             << "] are not a range of " << elementType;
+  for (int64_t zp : zeroPoints)
+    if (zp < -128 || zp > 255)
+      return op->emitOpError() << "zero point " << zp << " is not an 8-bit value";
+  return success();
+}
+
+LogicalResult QConvOp::verify() {
+  if (failed(verifyAllStatic(*this)))
+    return failure();
+  auto in = shapeOf(getInput()), w = shapeOf(getWeight()), out = shapeOf(getResult());
+  unsigned spatial = getNumSpatialDims();
+  if (in.size() != spatial + 2 || w.size() != spatial + 2 || out.size() != spatial + 2)
+    return emitOpError() << "expected rank " << spatial + 2 << " input, weight and result";
+  if (getDilations().size() != spatial || getPads().size() != 2 * spatial)
+    return emitOpError() << "dilations and pads do not fit " << spatial << " spatial dimensions";
+  int64_t m = w.front();
+  if (shapeOf(getBias()) != llvm::ArrayRef<int64_t>{m} ||
+      shapeOf(getMultiplier()) != llvm::ArrayRef<int64_t>{m})
+    return emitOpError() << "bias and multiplier must have one element per output channel (" << m
+                         << ")";
+  // The weight [M, kernel..., C/g] as the float convolution's [M, C/g, kernel...].
+  Shape weightFirst{w.front(), w.back()};
+  weightFirst.append(w.begin() + 1, w.end() - 1);
+  FailureOr<Shape> expected =
+      inferConvShape(channelsFirst(in), weightFirst, getStrides(), getDilations(), getPads(),
+                     getGroup(), [&] { return emitOpError(); });
+  if (failed(expected))
+    return failure();
+  if (channelsFirst(out) != *expected)
+    return emitOpError() << "result shape " << formatShape(out) << " differs from the inferred "
+                         << formatShape(*expected) << " (channels first)";
+  return verifyQuantRange(*this, elementTypeOf(getResult()), static_cast<int64_t>(getQmin()),
+                          static_cast<int64_t>(getQmax()),
+                          {static_cast<int64_t>(getInputZeroPoint()), static_cast<int64_t>(getOutputZeroPoint())});
+}
+
+int64_t QConvOp::getMacCount() {
+  return getType().getNumElements() * getNumElements(shapeOf(getWeight()).drop_front());
+}
+
+LogicalResult QAddOp::verify() {
+  if (failed(verifyAllStatic(*this)))
+    return failure();
+  if (shapeOf(getLhs()) != shapeOf(getResult()) || shapeOf(getRhs()) != shapeOf(getResult()))
+    return emitOpError() << "operands and result must have one shape";
+  return verifyQuantRange(*this, elementTypeOf(getResult()), static_cast<int64_t>(getQmin()),
+                          static_cast<int64_t>(getQmax()),
+                          {static_cast<int64_t>(getLhsZeroPoint()), static_cast<int64_t>(getRhsZeroPoint()),
+                           static_cast<int64_t>(getOutputZeroPoint())});
+}
+
+LogicalResult QPoolOp::verify() {
+  if (failed(verifyAllStatic(*this)))
+    return failure();
+  FailureOr<Shape> expected =
+      inferPoolShape(channelsFirst(shapeOf(getInput())), getKernel(), getStrides(),
+                     getDilations(), getPads(), getCeilMode(), [&] { return emitOpError(); });
+  if (failed(expected))
+    return failure();
+  if (channelsFirst(shapeOf(getResult())) != *expected)
+    return emitOpError() << "result shape " << formatShape(shapeOf(getResult()))
+                         << " differs from the inferred " << formatShape(*expected)
+                         << " (channels first)";
+  return verifyQuantRange(*this, elementTypeOf(getResult()), static_cast<int64_t>(getQmin()),
+                          static_cast<int64_t>(getQmax()),
+                          {static_cast<int64_t>(getInputZeroPoint()), static_cast<int64_t>(getOutputZeroPoint())});
 }

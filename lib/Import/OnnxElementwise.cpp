@@ -495,7 +495,10 @@ LogicalResult onnx_import::convertDequantizeLinear(NodeImporter &n) {
     return failure();
   if (cast<RankedTensorType>(zp.getType()).getElementType() != elem)
     return n.error() << "zero point type differs from the input's " << elem;
-  n.setOutput(0, n.create<DequantizeOp>(
+  // Not folded, even of a constant: tinyc-integer-islands reads the integers
+  // of quantized weights (the canonicalizer folds what stays float).
+  n.setOutput(0, n.builder.create<DequantizeOp>(
+                     n.loc,
                      n.tensorType(n.inputType(0).getShape(), n.inputType(1).getElementType()), *x,
                      perTensorForm(n, *scale), perTensorForm(n, zp),
                      n.builder.getI64IntegerAttr(*axis)));

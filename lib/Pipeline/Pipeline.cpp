@@ -27,12 +27,16 @@ using namespace mlir;
 using namespace mlir::tinyc;
 
 std::vector<std::string> tinyc::getOptionalPasses() {
-  return {"tinyc-fuse-quantize-pairs", "tinyc-fuse-pad", "tinyc-fold-batchnorm",
+  return {"tinyc-integer-islands", "tinyc-fuse-quantize-pairs", "tinyc-fuse-pad", "tinyc-fold-batchnorm",
           "tinyc-fuse-ops", "tinyc-factorize-conv", "tinyc-pack-binary-weights",
           "tinyc-sparsify-weights"};
 }
 
 void tinyc::buildTensorPipeline(OpPassManager &pm, const PipelineOptions &options) {
+  // Before anything folds a DequantizeLinear of a constant weight into
+  // float: the integer islands read the weights' integers.
+  if (options.isEnabled("tinyc-integer-islands"))
+    pm.addNestedPass<func::FuncOp>(createTinycIntegerIslands());
   // Folds what import left foldable: dequantized weights become float
   // constants, constant-bound clips become activations, transposes cancel.
   pm.addPass(createCanonicalizerPass());
@@ -78,6 +82,7 @@ void tinyc::buildTensorPipeline(OpPassManager &pm, const PipelineOptions &option
 void tinyc::buildLoweringPipeline(OpPassManager &pm, const PipelineOptions &options) {
   TinycLowerToLoopsOptions loopOptions;
   loopOptions.optimizeForSize = options.optimizeForSize;
+  loopOptions.armDsp = options.armDsp;
   pm.addPass(createTinycLowerToLoops(loopOptions));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

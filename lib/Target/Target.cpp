@@ -43,6 +43,7 @@ TargetInfo parseTarget(const EmbeddedTarget &embedded) {
   t.arenaAlign = codegen->getInteger("arena_align").value_or(16);
   t.flashBytes = codegen->getInteger("flash_bytes").value_or(0);
   t.ramBytes = codegen->getInteger("ram_bytes").value_or(0);
+  t.dsp = codegen->getBoolean("dsp").value_or(false);
   t.runtimeBitcode = llvm::StringRef(reinterpret_cast<const char *>(embedded.runtime),
                                      embedded.runtimeSize);
   return t;

@@ -477,6 +477,86 @@ def Tinyc_MatMulOp : Tinyc_Op<"matmul"> {
   }];
 }
 
+
+//===----------------------------------------------------------------------===//
+// Integer operators made by tinyc-integer-islands
+//===----------------------------------------------------------------------===//
+
+// int8 or uint8 (ONNX's signed int8 is the signless i8).
+def Tinyc_QTensor : RankedTensorOf<[I8, UI8]>;
+
+def Tinyc_QConvOp : Tinyc_Op<"qconv"> {
+  let summary = "int8 grouped convolution, channels last, requantized per output channel";
+  let description = [{
+    What a DequantizeLinear -> Conv (or Gemm, MatMul) -> QuantizeLinear
+    island computes, in integers. `input` is [N, spatial..., C] (channels
+    last, so that a reduction over channels reads contiguous bytes), `weight`
+    is int8 [M, kernel..., C/group] with its zero point already subtracted,
+    `bias` int32 [M], `multiplier` f32 [M] = input scale * weight scale[m] /
+    output scale. Output element (n, o..., m) is
+
+      acc = bias[m] + sum over taps and channels of
+            (x - input_zero_point) * w          (int32)
+      y   = clamp(roundeven(float(acc) * multiplier[m]) + output_zero_point,
+                  qmin, qmax)
+
+    as ONNX Runtime's QLinearConv requantizes; a fused Relu or Clip is in
+    qmin and qmax. Padding contributes nothing (the input's zero point).
+  }];
+  let arguments = (ins Tinyc_QTensor:$input, RankedTensorOf<[I8]>:$weight,
+                       RankedTensorOf<[I32]>:$bias, RankedTensorOf<[F32]>:$multiplier,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
+                       DenseI64ArrayAttr:$pads, I64Attr:$group,
+                       I64Attr:$input_zero_point, I64Attr:$output_zero_point,
+                       I64Attr:$qmin, I64Attr:$qmax);
+  let results = (outs Tinyc_QTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight `,` $bias `,` $multiplier attr-dict `:` functional-type(operands, $result)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    unsigned getNumSpatialDims() { return getStrides().size(); }
+    int64_t getMacCount();
+  }];
+}
+
+def Tinyc_QAddOp : Tinyc_Op<"qadd"> {
+  let summary = "int8 addition of two quantized tensors of one shape, requantized";
+  let description = [{
+    `y = clamp(roundeven((a - a_zp) * lhs_scale + (b - b_zp) * rhs_scale)
+               + output_zero_point, qmin, qmax)`, the scales being each
+    input's scale over the output's, computed in f32 as ONNX Runtime's
+    QLinearAdd does.
+  }];
+  let arguments = (ins Tinyc_QTensor:$lhs, Tinyc_QTensor:$rhs,
+                       I64Attr:$lhs_zero_point, I64Attr:$rhs_zero_point,
+                       F32Attr:$lhs_scale, F32Attr:$rhs_scale,
+                       I64Attr:$output_zero_point, I64Attr:$qmin, I64Attr:$qmax);
+  let results = (outs Tinyc_QTensor:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, $result)";
+  let hasVerifier = 1;
+}
+
+def Tinyc_QPoolOp : Tinyc_Op<"qpool"> {
+  let summary = "int8 max or average pooling, channels last, requantized";
+  let description = [{
+    `input` is [N, spatial..., C]. Each window's maximum, or its int32 sum
+    divided by the tap count (as tinyc.pool counts them), minus
+    `input_zero_point`, times `scale` (input scale over output scale), is
+    rounded half to even, offset by `output_zero_point` and clamped to
+    [qmin, qmax].
+  }];
+  let arguments = (ins Tinyc_QTensor:$input, Tinyc_PoolKindAttr:$kind,
+                       DenseI64ArrayAttr:$kernel, DenseI64ArrayAttr:$strides,
+                       DenseI64ArrayAttr:$dilations, DenseI64ArrayAttr:$pads,
+                       BoolAttr:$ceil_mode, BoolAttr:$count_include_pad,
+                       I64Attr:$input_zero_point, F32Attr:$scale,
+                       I64Attr:$output_zero_point, I64Attr:$qmin, I64Attr:$qmax);
+  let results = (outs Tinyc_QTensor:$result);
+  let assemblyFormat = "$input $kind attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
 #endif // TINYC_OPS_TD
 
 //===----------------------------------------------------------------------===//

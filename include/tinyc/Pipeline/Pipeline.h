@@ -33,6 +33,8 @@ struct PipelineOptions {
   /// The form tinyc-sparsify-weights gives sparse layers: auto (its cost
   /// model), dense, arrays or unrolled.
   std::string sparseKernel = "auto";
+  /// The core has the Arm DSP extension: int8 kernels use SXTB16 and SMLAD.
+  bool armDsp = false;
   /// Smaller, slower loop nests (-Os, -Oz).
   bool optimizeForSize = false;
   /// Bracket each layer with calls to profiling markers (tinyc-mark-layers).

@@ -27,6 +27,8 @@ struct TargetInfo {
   /// Flash for code and weights, and the largest RAM region (where the arena
   /// goes), in bytes; 0 where target.json does not say (hosted targets).
   int64_t flashBytes = 0, ramBytes = 0;
+  /// The core has the Arm DSP extension (codegen.dsp): int8 kernels use SMLAD.
+  bool dsp = false;
   /// The runtime compiled for this target (LLVM bitcode).
   llvm::StringRef runtimeBitcode;
 };

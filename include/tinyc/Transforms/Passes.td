@@ -14,6 +14,21 @@ include "mlir/Pass/PassBase.td"
 // Fusion: fewer kernels and fewer passes over memory, exactly the same math
 //===----------------------------------------------------------------------===//
 
+def TinycIntegerIslands : Pass<"tinyc-integer-islands", "::mlir::func::FuncOp"> {
+  let summary = "Rewrites DequantizeLinear -> op -> QuantizeLinear islands into int8 operators";
+  let description = [{
+    Conv, Gemm and 2-d MatMul with constant weights become `tinyc.qconv`
+    (channels last, int8 weights re-laid out at compile time, int32 bias,
+    one requantization multiplier per output channel); Add becomes
+    `tinyc.qadd`; max and average pooling `tinyc.qpool`; Reshape and
+    Transpose between equal quantizations move the integers. A Relu or a
+    constant Clip before the QuantizeLinear narrows the saturation bounds.
+    Transposes to and from channels last are added around each layer and
+    cancel between layers. Float ops that stay between a DequantizeLinear
+    and a QuantizeLinear are marked for --report with the reason.
+  }];
+}
+
 def TinycFuseQuantizePairs : Pass<"tinyc-fuse-quantize-pairs", "::mlir::func::FuncOp"> {
   let summary = "Turns QuantizeLinear -> DequantizeLinear pairs into one fake quantization";
   let description = [{
@@ -234,11 +249,13 @@ def TinycLowerToLoops : Pass<"tinyc-lower-to-loops", "::mlir::ModuleOp"> {
   let options = [
     Option<"optimizeForSize", "optimize-for-size", "bool", /*default=*/"false",
            "Smaller loop nests at the cost of speed">,
+    Option<"armDsp", "arm-dsp", "bool", /*default=*/"false",
+           "int8 kernels use the Arm DSP extension (SXTB16, SMLAD)">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::func::FuncDialect",
     "::mlir::math::MathDialect", "::mlir::memref::MemRefDialect",
-    "::mlir::scf::SCFDialect"
+    "::mlir::scf::SCFDialect", "::mlir::LLVM::LLVMDialect"
   ];
 }
 

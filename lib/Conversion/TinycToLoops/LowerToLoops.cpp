@@ -2,6 +2,8 @@
 
 #include "Lowering.h"
 
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+
 #include "tinyc/Transforms/Passes.h"
 
 #include "mlir/IR/SymbolTable.h"
@@ -88,6 +90,7 @@ struct LowerToLoopsPass : tinyc::impl::TinycLowerToLoopsBase<LowerToLoopsPass> {
     populateBinaryLowering(patterns, converter, optimizeForSize);
     populatePoolLowering(patterns, converter, optimizeForSize);
     populateMatMulLowering(patterns, converter);
+    populateQuantizedLowering(patterns, converter, optimizeForSize, armDsp);
     populateReduceLowering(patterns, converter);
     populateSoftmaxLowering(patterns, converter);
     populateSparseLowering(patterns, converter);
@@ -96,6 +99,8 @@ struct LowerToLoopsPass : tinyc::impl::TinycLowerToLoopsBase<LowerToLoopsPass> {
     target.addLegalDialect<arith::ArithDialect, math::MathDialect, memref::MemRefDialect,
                            scf::SCFDialect, func::FuncDialect>();
     target.addLegalOp<UnrealizedConversionCastOp>();
+    // The int8 kernels' unaligned word loads and DSP intrinsics.
+    target.addLegalDialect<LLVM::LLVMDialect>();
     target.addIllegalDialect<TinycDialect>();
     target.addDynamicallyLegalOp<func::ReturnOp>(
         [](func::ReturnOp op) { return op.getNumOperands() == 0; });

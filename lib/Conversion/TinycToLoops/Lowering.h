@@ -130,6 +130,9 @@ void populateConvLowering(RewritePatternSet &patterns, const TypeConverter &conv
 void populatePoolLowering(RewritePatternSet &patterns, const TypeConverter &converter,
                           bool forSize);
 void populateMatMulLowering(RewritePatternSet &patterns, const TypeConverter &converter);
+/// `dsp`: the core has the Arm DSP extension (SMLAD, SXTB16).
+void populateQuantizedLowering(RewritePatternSet &patterns, const TypeConverter &converter,
+                               bool forSize, bool dsp);
 void populateReduceLowering(RewritePatternSet &patterns, const TypeConverter &converter);
 void populateSparseLowering(RewritePatternSet &patterns, const TypeConverter &converter);
 void populateSoftmaxLowering(RewritePatternSet &patterns, const TypeConverter &converter);

@@ -1,0 +1,471 @@
+//===- Quantized.cpp - int8 convolution, addition and pooling -------------===//
+//
+// The integer operators of tinyc-integer-islands. Convolutions walk the same
+// window schedule as the float ones with an int32 accumulator: channels
+// last, so the reduction innermost runs over contiguous input channels.
+// On cores with the Arm DSP extension, four int8 channels are one 32-bit
+// load: SXTAB16 widens the input bytes pairwise and subtracts the zero point
+// in the same instruction, SXTB16 widens the weights, and SMLAD does two
+// multiply-accumulates (CMSIS-NN's arithmetic, with the loop nest specialised
+// to the layer). Elsewhere the reduction is scalar int32 arithmetic.
+//
+// Requantization is ONNX Runtime's: float(acc) * multiplier, clamped to the
+// saturation bounds less the zero point, rounded half to even, plus the zero
+// point.
+//
+//===----------------------------------------------------------------------===//
+
+#include "WindowSchedule.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+
+using namespace mlir;
+using namespace mlir::tinyc;
+using namespace mlir::tinyc::lowering;
+
+namespace {
+
+Value i32Constant(OpBuilder &b, Location loc, int64_t v) {
+  return b.create<arith::ConstantOp>(loc, b.getI32IntegerAttr(static_cast<int32_t>(v)));
+}
+
+/// An 8-bit element as int32, sign- or zero-extended by its ONNX type.
+Value widen(OpBuilder &b, Location loc, Value byte, bool isUnsigned) {
+  if (isUnsigned)
+    return b.create<arith::ExtUIOp>(loc, b.getI32Type(), byte);
+  return b.create<arith::ExtSIOp>(loc, b.getI32Type(), byte);
+}
+
+/// roundeven(clamp(x, qmin - zp, qmax - zp)) + zp as the 8-bit result: x is
+/// f32, the bounds are integers, so clamping first is clamping the rounded
+/// value, and the conversion to int32 is always in range.
+Value requantizeToByte(OpBuilder &b, Location loc, Value x, int64_t zeroPoint, int64_t qmin,
+                       int64_t qmax) {
+  Type f32 = b.getF32Type();
+  Value lo = floatConstant(b, loc, f32, static_cast<double>(qmin - zeroPoint));
+  Value hi = floatConstant(b, loc, f32, static_cast<double>(qmax - zeroPoint));
+  x = b.create<arith::MaximumFOp>(loc, x, lo);
+  x = b.create<arith::MinimumFOp>(loc, x, hi);
+  Value r = callRuntime(b, loc, kRoundEvenF, x);
+  Value q = b.create<arith::FPToSIOp>(loc, b.getI32Type(), r);
+  if (zeroPoint)
+    q = b.create<arith::AddIOp>(loc, q, i32Constant(b, loc, zeroPoint));
+  return b.create<arith::TruncIOp>(loc, b.getI8Type(), q);
+}
+
+/// Row-major linear index of `at` in `shape`.
+Value linearIndex(OpBuilder &b, Location loc, llvm::ArrayRef<int64_t> shape, ValueRange at) {
+  Value linear = at.front();
+  for (size_t d = 1; d < shape.size(); ++d)
+    linear = b.create<arith::AddIOp>(
+        loc, b.create<arith::MulIOp>(loc, linear, indexConstant(b, loc, shape[d])), at[d]);
+  return linear;
+}
+
+/// The address of an int8 buffer's first element. MLIR's aligned pointer of
+/// a memref excludes its offset, and expand-strided-metadata takes a view's
+/// aligned pointer to be its source's, so a view of the arena contributes
+/// its byte shift here.
+Value bytePointer(OpBuilder &b, Location loc, Value buffer) {
+  if (auto view = buffer.getDefiningOp<memref::ViewOp>())
+    return b.create<arith::AddIOp>(loc, bytePointer(b, loc, view.getSource()),
+                                   view.getByteShift());
+  if (auto cast = buffer.getDefiningOp<memref::ReinterpretCastOp>()) {
+    auto offsets = cast.getStaticOffsets();
+    if (offsets.size() == 1 && !ShapedType::isDynamic(offsets[0]))
+      return b.create<arith::AddIOp>(loc, bytePointer(b, loc, cast.getSource()),
+                                     indexConstant(b, loc, offsets[0]));
+  }
+  return b.create<memref::ExtractAlignedPointerAsIndexOp>(loc, buffer);
+}
+
+/// Reads the 32 bits at byte `offset` of an int8 buffer, unaligned (the
+/// cores with the DSP extension load words at any byte address).
+Value loadWord(OpBuilder &b, Location loc, Value base, Value offset) {
+  Value address = b.create<arith::IndexCastUIOp>(loc, b.getI32Type(),
+                                                 b.create<arith::AddIOp>(loc, base, offset));
+  auto ptrType = LLVM::LLVMPointerType::get(b.getContext());
+  Value ptr = b.create<LLVM::IntToPtrOp>(loc, ptrType, address);
+  return b.create<LLVM::LoadOp>(loc, b.getI32Type(), ptr, /*alignment=*/1);
+}
+
+Value intrinsic(OpBuilder &b, Location loc, llvm::StringRef name, ValueRange args) {
+  return b.create<LLVM::CallIntrinsicOp>(loc, b.getI32Type(), b.getStringAttr(name), args)
+      .getResult(0);
+}
+
+/// The word rotated right by 8 bits: bytes 1 and 3 where SXTB16 reads.
+Value rotateByte(OpBuilder &b, Location loc, Value word) {
+  return b.create<arith::OrIOp>(loc, b.create<arith::ShRUIOp>(loc, word, i32Constant(b, loc, 8)),
+                                b.create<arith::ShLIOp>(loc, word, i32Constant(b, loc, 24)));
+}
+
+/// int8 multiply-accumulate of a block of output channels of image `n` over
+/// the input channels [channelBase, channelBase + inPerGroup), one int32
+/// accumulator per (position, channel), starting at the bias. In DSP mode
+/// the innermost loop runs over words of four channels.
+class Int8Accumulator : public Accumulator {
+public:
+  Int8Accumulator(QConvOp op, Value input, Value weight, Value n, Value channelBase,
+                  llvm::ArrayRef<Value> channels, llvm::ArrayRef<Value> biases, bool dsp,
+                  OpBuilder &b, Location loc)
+      : op(op), input(input), weight(weight), n(n), channelBase(channelBase), channels(channels),
+        biases(biases), dsp(dsp), inPerGroup(op.getWeight().getType().getShape().back()),
+        zeroPoint(static_cast<int64_t>(op.getInputZeroPoint())),
+        isUnsigned(op.getInput().getType().getElementType().isUnsignedInteger()) {
+    if (!dsp)
+      return;
+    // Outside the loops over positions: the buffers' addresses and the
+    // negated zero point in both halves of a word.
+    inputBase = bytePointer(b, loc, input);
+    weightBase = bytePointer(b, loc, weight);
+    int64_t neg = (-zeroPoint) & 0xffff;
+    negZeroPair = i32Constant(b, loc, static_cast<int32_t>((neg << 16) | neg));
+  }
+
+  int64_t innerExtent() const override { return dsp ? inPerGroup / 4 : inPerGroup; }
+
+  llvm::SmallVector<Value> init(OpBuilder &, Location, const WindowBlock &block) override {
+    llvm::SmallVector<Value> inits;
+    for (size_t p = 0; p < block.positions.size(); ++p)
+      inits.append(biases.begin(), biases.end());
+    return inits;
+  }
+
+  llvm::SmallVector<Value> accumulate(OpBuilder &b, Location loc, const WindowBlock &,
+                                      const WindowTap &tap, ValueRange sums) override {
+    return dsp ? accumulateWords(b, loc, tap, sums) : accumulateBytes(b, loc, tap, sums);
+  }
+
+private:
+  llvm::SmallVector<Value> accumulateBytes(OpBuilder &b, Location loc, const WindowTap &tap,
+                                           ValueRange sums) {
+    Value c = b.create<arith::AddIOp>(loc, channelBase, tap.inner);
+    llvm::SmallVector<Value> xs;
+    for (const auto &at : tap.inputAt) {
+      llvm::SmallVector<Value> index{n};
+      index.append(at);
+      index.push_back(c);
+      Value x = widen(b, loc, b.create<memref::LoadOp>(loc, input, index), isUnsigned);
+      if (zeroPoint)
+        x = b.create<arith::SubIOp>(loc, x, i32Constant(b, loc, zeroPoint));
+      xs.push_back(x);
+    }
+    llvm::SmallVector<Value> next(sums.begin(), sums.end());
+    for (auto [k, m] : llvm::enumerate(channels)) {
+      llvm::SmallVector<Value> wIndex{m};
+      wIndex.append(tap.taps);
+      wIndex.push_back(tap.inner);
+      Value w = widen(b, loc, b.create<memref::LoadOp>(loc, weight, wIndex), false);
+      for (auto [p, x] : llvm::enumerate(xs)) {
+        Value &sum = next[p * channels.size() + k];
+        sum = b.create<arith::AddIOp>(loc, sum, b.create<arith::MulIOp>(loc, x, w));
+      }
+    }
+    return next;
+  }
+
+  llvm::SmallVector<Value> accumulateWords(OpBuilder &b, Location loc, const WindowTap &tap,
+                                           ValueRange sums) {
+    Value four = indexConstant(b, loc, 4);
+    Value c = b.create<arith::AddIOp>(loc, channelBase,
+                                      b.create<arith::MulIOp>(loc, tap.inner, four));
+    llvm::ArrayRef<int64_t> inShape = op.getInput().getType().getShape();
+    llvm::ArrayRef<int64_t> wShape = op.getWeight().getType().getShape();
+    // Per position: channels (0, 2) and (1, 3) as int16 pairs less the zero point.
+    llvm::SmallVector<std::pair<Value, Value>> xs;
+    for (const auto &at : tap.inputAt) {
+      llvm::SmallVector<Value> index{n};
+      index.append(at);
+      index.push_back(c);
+      Value word = loadWord(b, loc, inputBase, linearIndex(b, loc, inShape, index));
+      xs.push_back({intrinsic(b, loc, "llvm.arm.sxtab16", {negZeroPair, word}),
+                    intrinsic(b, loc, "llvm.arm.sxtab16", {negZeroPair, rotateByte(b, loc, word)})});
+    }
+    llvm::SmallVector<Value> next(sums.begin(), sums.end());
+    for (auto [k, m] : llvm::enumerate(channels)) {
+      llvm::SmallVector<Value> wIndex{m};
+      wIndex.append(tap.taps);
+      wIndex.push_back(b.create<arith::MulIOp>(loc, tap.inner, four));
+      Value word = loadWord(b, loc, weightBase, linearIndex(b, loc, wShape, wIndex));
+      Value even = intrinsic(b, loc, "llvm.arm.sxtb16", {word});
+      Value odd = intrinsic(b, loc, "llvm.arm.sxtb16", {rotateByte(b, loc, word)});
+      for (auto [p, x] : llvm::enumerate(xs)) {
+        Value &sum = next[p * channels.size() + k];
+        sum = intrinsic(b, loc, "llvm.arm.smlad", {x.first, even, sum});
+        sum = intrinsic(b, loc, "llvm.arm.smlad", {x.second, odd, sum});
+      }
+    }
+    return next;
+  }
+
+  QConvOp op;
+  Value input, weight, n, channelBase;
+  llvm::ArrayRef<Value> channels, biases;
+  bool dsp;
+  int64_t inPerGroup, zeroPoint;
+  bool isUnsigned;
+  Value inputBase, weightBase, negZeroPair;
+};
+
+struct QConvLowering : OpConversionPattern<QConvOp> {
+  QConvLowering(const TypeConverter &converter, MLIRContext *context, bool forSize, bool dsp)
+      : OpConversionPattern(converter, context), forSize(forSize), dsp(dsp) {}
+
+  LogicalResult matchAndRewrite(QConvOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    FailureOr<Value> out = allocateResult(op, rewriter);
+    if (failed(out))
+      return failure();
+    auto inShape = op.getInput().getType().getShape();
+    auto wShape = op.getWeight().getType().getShape();
+    auto outShape = op.getType().getShape();
+    unsigned spatial = op.getNumSpatialDims();
+    int64_t group = op.getGroup();
+    int64_t outPerGroup = wShape[0] / group, inPerGroup = wShape.back();
+    WindowGeometry geometry;
+    for (unsigned i = 0; i < spatial; ++i) {
+      geometry.output.push_back(outShape[1 + i]);
+      geometry.input.push_back(inShape[1 + i]);
+      geometry.kernel.push_back(wShape[1 + i]);
+      geometry.strides.push_back(op.getStrides()[i]);
+      geometry.dilations.push_back(op.getDilations()[i]);
+      geometry.padBegin.push_back(op.getPads()[i]);
+    }
+    // Words of four channels need the signed input SXTAB16 widens.
+    bool words = dsp && inPerGroup % 4 == 0 &&
+                 !op.getInput().getType().getElementType().isUnsignedInteger();
+    // 4 channels x 2 positions of SMLAD accumulators (with the widened
+    // input pairs they fill the core's registers), 4 x 4 otherwise.
+    int64_t positionBlock = forSize ? 1 : words ? 2 : 4;
+    WindowSchedule schedule(std::move(geometry), positionBlock, forSize);
+    int64_t mBlock = ConvOp::getChannelBlock(outPerGroup);
+
+    buildLoops(rewriter, op.getLoc(), {outShape[0], group},
+               [&](OpBuilder &b, Location loc, ValueRange outer) {
+                 Value n = outer[0], g = outer[1];
+                 Value channelBase =
+                     b.create<arith::MulIOp>(loc, g, indexConstant(b, loc, inPerGroup));
+                 Value groupStart =
+                     b.create<arith::MulIOp>(loc, g, indexConstant(b, loc, outPerGroup));
+                 forEachBlock(b, loc, outPerGroup, mBlock,
+                              [&](OpBuilder &cb, Location cl, Value first, int64_t count) {
+                                emitChannels(cb, cl, op, adaptor, schedule, *out, n,
+                                             cb.create<arith::AddIOp>(cl, groupStart, first),
+                                             channelBase, count, words);
+                              });
+               });
+    rewriter.replaceOp(op, *out);
+    return success();
+  }
+
+  void emitChannels(OpBuilder &b, Location loc, QConvOp op, OpAdaptor adaptor,
+                    const WindowSchedule &schedule, Value out, Value n, Value m0,
+                    Value channelBase, int64_t mBlock, bool words) const {
+    llvm::SmallVector<Value> channels, biases, multipliers;
+    for (int64_t k = 0; k < mBlock; ++k) {
+      Value m = k ? b.create<arith::AddIOp>(loc, m0, indexConstant(b, loc, k)).getResult() : m0;
+      channels.push_back(m);
+      biases.push_back(b.create<memref::LoadOp>(loc, adaptor.getBias(), m));
+      multipliers.push_back(b.create<memref::LoadOp>(loc, adaptor.getMultiplier(), m));
+    }
+    Int8Accumulator accumulator(op, adaptor.getInput(), adaptor.getWeight(), n, channelBase,
+                                channels, biases, words, b, loc);
+    int64_t zeroPoint = static_cast<int64_t>(op.getOutputZeroPoint());
+    int64_t qmin = static_cast<int64_t>(op.getQmin()), qmax = static_cast<int64_t>(op.getQmax());
+    schedule.walk(b, loc, [&](OpBuilder &rb, Location l, const WindowBlock &block) {
+      llvm::SmallVector<Value> sums = schedule.reduce(rb, l, block, accumulator);
+      for (auto [p, position] : llvm::enumerate(block.positions))
+        for (auto [k, m] : llvm::enumerate(channels)) {
+          Value acc = rb.create<arith::SIToFPOp>(l, rb.getF32Type(), sums[p * mBlock + k]);
+          Value scaled = rb.create<arith::MulFOp>(l, acc, multipliers[k]);
+          llvm::SmallVector<Value> at{n};
+          at.append(position.begin(), position.end());
+          at.push_back(m);
+          rb.create<memref::StoreOp>(l, requantizeToByte(rb, l, scaled, zeroPoint, qmin, qmax),
+                                     out, at);
+        }
+    });
+  }
+
+  bool forSize, dsp;
+};
+
+struct QAddLowering : OpConversionPattern<QAddOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult matchAndRewrite(QAddOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    FailureOr<Value> out = allocateResult(op, rewriter);
+    if (failed(out))
+      return failure();
+    int64_t count = op.getType().getNumElements();
+    auto flat = MemRefType::get({count}, rewriter.getI8Type());
+    Location loc = op.getLoc();
+    Value a = reinterpretAs(rewriter, loc, adaptor.getLhs(), flat);
+    Value b = reinterpretAs(rewriter, loc, adaptor.getRhs(), flat);
+    Value y = reinterpretAs(rewriter, loc, *out, flat);
+    auto isUnsigned = [](Value v) {
+      return cast<RankedTensorType>(v.getType()).getElementType().isUnsignedInteger();
+    };
+    buildLoops(rewriter, loc, {count}, [&](OpBuilder &lb, Location l, ValueRange ivs) {
+      Type f32 = lb.getF32Type();
+      auto term = [&](Value buffer, bool isUns, int64_t zeroPoint, float scale) {
+        Value x = widen(lb, l, lb.create<memref::LoadOp>(l, buffer, ivs), isUns);
+        if (zeroPoint)
+          x = lb.create<arith::SubIOp>(l, x, i32Constant(lb, l, zeroPoint));
+        return lb.create<arith::MulFOp>(l, lb.create<arith::SIToFPOp>(l, f32, x),
+                                        floatConstant(lb, l, f32, scale));
+      };
+      Value sum = lb.create<arith::AddFOp>(
+          l,
+          term(a, isUnsigned(op.getLhs()), static_cast<int64_t>(op.getLhsZeroPoint()),
+               op.getLhsScale().convertToFloat()),
+          term(b, isUnsigned(op.getRhs()), static_cast<int64_t>(op.getRhsZeroPoint()),
+               op.getRhsScale().convertToFloat()));
+      lb.create<memref::StoreOp>(
+          l,
+          requantizeToByte(lb, l, sum, static_cast<int64_t>(op.getOutputZeroPoint()),
+                           static_cast<int64_t>(op.getQmin()), static_cast<int64_t>(op.getQmax())),
+          y, ivs);
+    });
+    rewriter.replaceOp(op, *out);
+    return success();
+  }
+};
+
+/// The maximum, or the average, of channel `c` of image `n` over each
+/// window less the input's zero point, in f32 (one position at a time).
+class Int8PoolAccumulator : public Accumulator {
+public:
+  Int8PoolAccumulator(QPoolOp op, Value input, Value n, Value c, const WindowSchedule &schedule)
+      : op(op), input(input), n(n), c(c), schedule(schedule),
+        isMax(op.getKind() == PoolKind::max),
+        isUnsigned(op.getInput().getType().getElementType().isUnsignedInteger()),
+        zeroPoint(static_cast<int64_t>(op.getInputZeroPoint())) {}
+
+  llvm::SmallVector<Value> init(OpBuilder &b, Location loc, const WindowBlock &block) override {
+    return llvm::SmallVector<Value>(block.positions.size(),
+                                    i32Constant(b, loc, isMax ? (isUnsigned ? 0 : -128) : 0));
+  }
+
+  llvm::SmallVector<Value> accumulate(OpBuilder &b, Location loc, const WindowBlock &,
+                                      const WindowTap &tap, ValueRange acc) override {
+    llvm::SmallVector<Value> next;
+    for (auto [at, current] : llvm::zip(tap.inputAt, acc)) {
+      llvm::SmallVector<Value> index{n};
+      index.append(at);
+      index.push_back(c);
+      Value x = widen(b, loc, b.create<memref::LoadOp>(loc, input, index), isUnsigned);
+      next.push_back(isMax ? b.create<arith::MaxSIOp>(loc, x, current).getResult()
+                           : b.create<arith::AddIOp>(loc, x, current).getResult());
+    }
+    return next;
+  }
+
+  llvm::SmallVector<Value> complete(OpBuilder &b, Location loc, const WindowBlock &block,
+                                    llvm::ArrayRef<Value> lower, llvm::ArrayRef<Value> upper,
+                                    ValueRange acc) override {
+    Type f32 = b.getF32Type();
+    llvm::SmallVector<Value> results;
+    for (Value sum : acc) {
+      if (isMax) {
+        if (zeroPoint)
+          sum = b.create<arith::SubIOp>(loc, sum, i32Constant(b, loc, zeroPoint));
+        results.push_back(b.create<arith::SIToFPOp>(loc, f32, sum));
+        continue;
+      }
+      // The taps taken (inside the input), and the divisor: those, or with
+      // count_include_pad the taps inside the padded input, as tinyc.pool.
+      size_t spatial = lower.size();
+      llvm::ArrayRef<int64_t> pads = op.getPads();
+      llvm::ArrayRef<int64_t> inShape = op.getInput().getType().getShape();
+      Value taken, count;
+      for (size_t i = 0; i < spatial; ++i) {
+        Value t = b.create<arith::SubIOp>(loc, upper[i], lower[i]);
+        taken = taken ? b.create<arith::MulIOp>(loc, taken, t).getResult() : t;
+        Value d = op.getCountIncludePad()
+                      ? schedule.countTaps(b, loc, block, i, lower[i], upper[i], -pads[i],
+                                           inShape[1 + i] + pads[i + spatial])
+                      : t;
+        count = count ? b.create<arith::MulIOp>(loc, count, d).getResult() : d;
+      }
+      if (zeroPoint)
+        sum = b.create<arith::SubIOp>(
+            loc, sum,
+            b.create<arith::MulIOp>(loc, b.create<arith::IndexCastOp>(loc, b.getI32Type(), taken),
+                                    i32Constant(b, loc, zeroPoint)));
+      Value divisor = b.create<arith::SIToFPOp>(
+          loc, f32, b.create<arith::IndexCastOp>(loc, b.getI32Type(), count));
+      results.push_back(
+          b.create<arith::DivFOp>(loc, b.create<arith::SIToFPOp>(loc, f32, sum), divisor));
+    }
+    return results;
+  }
+
+private:
+  QPoolOp op;
+  Value input, n, c;
+  const WindowSchedule &schedule;
+  bool isMax, isUnsigned;
+  int64_t zeroPoint;
+};
+
+struct QPoolLowering : OpConversionPattern<QPoolOp> {
+  QPoolLowering(const TypeConverter &converter, MLIRContext *context, bool forSize)
+      : OpConversionPattern(converter, context), forSize(forSize) {}
+
+  LogicalResult matchAndRewrite(QPoolOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    FailureOr<Value> out = allocateResult(op, rewriter);
+    if (failed(out))
+      return failure();
+    auto inShape = op.getInput().getType().getShape();
+    auto outShape = op.getType().getShape();
+    size_t spatial = inShape.size() - 2;
+    WindowGeometry geometry;
+    for (size_t i = 0; i < spatial; ++i) {
+      geometry.output.push_back(outShape[1 + i]);
+      geometry.input.push_back(inShape[1 + i]);
+      geometry.kernel.push_back(op.getKernel()[i]);
+      geometry.strides.push_back(op.getStrides()[i]);
+      geometry.dilations.push_back(op.getDilations()[i]);
+      geometry.padBegin.push_back(op.getPads()[i]);
+    }
+    WindowSchedule schedule(std::move(geometry), /*positionBlock=*/1, forSize);
+    int64_t channels = inShape.back();
+    int64_t outZero = static_cast<int64_t>(op.getOutputZeroPoint());
+    int64_t qmin = static_cast<int64_t>(op.getQmin()), qmax = static_cast<int64_t>(op.getQmax());
+    float scale = op.getScale().convertToFloat();
+    buildLoops(rewriter, op.getLoc(), {outShape[0]}, [&](OpBuilder &b, Location loc,
+                                                         ValueRange ivs) {
+      Value n = ivs[0];
+      schedule.walk(b, loc, [&](OpBuilder &wb, Location wl, const WindowBlock &block) {
+        buildLoops(wb, wl, {channels}, [&](OpBuilder &rb, Location l, ValueRange cs) {
+          Int8PoolAccumulator accumulator(op, adaptor.getInput(), n, cs[0], schedule);
+          Value value = schedule.reduce(rb, l, block, accumulator).front();
+          value = rb.create<arith::MulFOp>(l, value, floatConstant(rb, l, rb.getF32Type(), scale));
+          llvm::SmallVector<Value> at{n};
+          at.append(block.positions.front().begin(), block.positions.front().end());
+          at.push_back(cs[0]);
+          rb.create<memref::StoreOp>(l, requantizeToByte(rb, l, value, outZero, qmin, qmax), *out,
+                                     at);
+        });
+      });
+    });
+    rewriter.replaceOp(op, *out);
+    return success();
+  }
+
+  bool forSize;
+};
+
+} // namespace
+
+void lowering::populateQuantizedLowering(RewritePatternSet &patterns,
+                                         const TypeConverter &converter, bool forSize,
+                                         bool dsp) {
+  patterns.add<QConvLowering>(converter, patterns.getContext(), forSize, dsp);
+  patterns.add<QPoolLowering>(converter, patterns.getContext(), forSize);
+  patterns.add<QAddLowering>(converter, patterns.getContext());
+}

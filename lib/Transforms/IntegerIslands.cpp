@@ -1,0 +1,653 @@
+//===- IntegerIslands.cpp - quantized islands become integer operators ----===//
+//
+// A QDQ model says "this float op computes on int8 values" by surrounding
+// the op with DequantizeLinear on its inputs and QuantizeLinear on its
+// output. Each such island whose op has an integer form becomes one integer
+// operator (tinyc.qconv, tinyc.qadd, tinyc.qpool), so that weights stay int8
+// in flash and activations int8 in the arena.
+//
+// Convolutions and pooling compute channels last (NHWC): a reduction over
+// input channels then reads contiguous bytes, which the DSP kernels load
+// four at a time. The pass wraps each such operator in transposes to and
+// from the model's channels-first layout; between two integer layers the
+// pair cancels (tinyc.transpose's folder), and the clean-up patterns below
+// move transposes through element-wise integer ops so that they cancel
+// across residual additions and at the model's input too.
+//
+// The islands are rewritten by a walk, not by the greedy driver, which
+// would fold each DequantizeLinear of a constant weight into float before
+// the island that reads its integers is seen.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tinyc/Dialect/TinycShapes.h"
+#include "tinyc/Transforms/Passes.h"
+#include "tinyc/Transforms/Rewrites.h"
+
+#include "mlir/IR/Matchers.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+#include <cmath>
+#include <limits>
+
+namespace mlir::tinyc {
+#define GEN_PASS_DEF_TINYCINTEGERISLANDS
+#include "tinyc/Transforms/Passes.h.inc"
+} // namespace mlir::tinyc
+
+using namespace mlir;
+using namespace mlir::tinyc;
+
+namespace {
+
+constexpr llvm::StringLiteral kApplied = "integer-islands";
+
+bool isQuantType(Type t) { return t.isInteger(8) && !t.isSignedInteger(); }
+
+llvm::ArrayRef<int64_t> shapeOf(Value v) { return cast<RankedTensorType>(v.getType()).getShape(); }
+Type elementOf(Value v) { return cast<RankedTensorType>(v.getType()).getElementType(); }
+
+/// The integers of a constant tensor, widened to int64 with the signedness
+/// of its element type.
+std::optional<std::vector<int64_t>> readConstantInts(Value v) {
+  DenseElementsAttr attr;
+  if (!matchPattern(v, m_Constant(&attr)) || !isa<IntegerType>(attr.getElementType()))
+    return std::nullopt;
+  bool isUnsigned = attr.getElementType().isUnsignedInteger();
+  std::vector<int64_t> values;
+  values.reserve(attr.getNumElements());
+  for (const llvm::APInt &x : attr.getValues<llvm::APInt>())
+    values.push_back(isUnsigned ? static_cast<int64_t>(x.getZExtValue()) : x.getSExtValue());
+  return values;
+}
+
+/// Scale and zero point of a QuantizeLinear or DequantizeLinear: one pair
+/// per tensor, or one per index of `axis`.
+struct QuantParams {
+  std::vector<float> scale;
+  std::vector<int64_t> zeroPoint;
+  int64_t axis = 0;
+  bool perTensor() const { return scale.size() == 1; }
+  float scaleAt(int64_t i) const { return scale[perTensor() ? 0 : i]; }
+  int64_t zeroPointAt(int64_t i) const { return zeroPoint[perTensor() ? 0 : i]; }
+  bool operator==(const QuantParams &o) const {
+    return scale == o.scale && zeroPoint == o.zeroPoint && (perTensor() || axis == o.axis);
+  }
+};
+
+std::optional<QuantParams> readParams(Value scale, Value zeroPoint, int64_t axis, int64_t rank) {
+  std::optional<std::vector<float>> s = readConstantFloats(scale);
+  std::optional<std::vector<int64_t>> z = readConstantInts(zeroPoint);
+  if (!s || !z || s->empty() || s->size() != z->size())
+    return std::nullopt;
+  QuantParams p{*s, *z, axis < 0 ? axis + rank : axis};
+  for (float x : p.scale)
+    if (!(x > 0.0f) || !std::isfinite(x))
+      return std::nullopt;
+  return p;
+}
+
+std::optional<QuantParams> paramsOf(DequantizeOp dq) {
+  return readParams(dq.getScale(), dq.getZeroPoint(), dq.getAxis(),
+                    shapeOf(dq.getInput()).size());
+}
+std::optional<QuantParams> paramsOf(QuantizeOp q) {
+  return readParams(q.getScale(), q.getZeroPoint(), q.getAxis(), shapeOf(q.getInput()).size());
+}
+
+/// An int8 or uint8 activation quantized per tensor: what integer operators
+/// read and write.
+struct Activation {
+  Value value; ///< the integer tensor (for an input)
+  float scale;
+  int64_t zeroPoint;
+  Type type;
+  int64_t qmin, qmax; ///< the saturation bounds (for an output)
+};
+
+/// The integer input behind `v` = DequantizeLinear(x), per tensor.
+std::optional<Activation> integerInput(Value v) {
+  auto dq = v.getDefiningOp<DequantizeOp>();
+  if (!dq || !isQuantType(elementOf(dq.getInput())) || !elementOf(dq).isF32())
+    return std::nullopt;
+  std::optional<QuantParams> p = paramsOf(dq);
+  if (!p || !p->perTensor())
+    return std::nullopt;
+  Type t = elementOf(dq.getInput());
+  return Activation{dq.getInput(), p->scale[0], p->zeroPoint[0], t, 0, 0};
+}
+
+int64_t typeMin(Type t) { return t.isUnsignedInteger() ? 0 : -128; }
+int64_t typeMax(Type t) { return t.isUnsignedInteger() ? 255 : 127; }
+
+/// ONNX QuantizeLinear of one float (infinities saturate).
+int64_t quantizeHost(float x, float scale, int64_t zeroPoint, int64_t qmin, int64_t qmax) {
+  float q = std::nearbyint(x / scale) + static_cast<float>(zeroPoint);
+  if (!(q > static_cast<float>(qmin)))
+    return qmin;
+  if (q > static_cast<float>(qmax))
+    return qmax;
+  return static_cast<int64_t>(q);
+}
+
+/// The output of an island: QuantizeLinear per tensor to int8 or uint8,
+/// after an optional Relu or constant Clip, which narrow the saturation
+/// bounds (quantization is monotonic, so clamping before it is clamping its
+/// result to the quantized bounds). `producer` becomes the value the
+/// activation (if any) reads.
+std::optional<Activation> integerOutput(QuantizeOp q, Value &producer,
+                                        llvm::SmallVectorImpl<Operation *> &consumed) {
+  Type t = elementOf(q);
+  if (!isQuantType(t) || !elementOf(q.getInput()).isF32())
+    return std::nullopt;
+  std::optional<QuantParams> p = paramsOf(q);
+  if (!p || !p->perTensor())
+    return std::nullopt;
+  Activation out{Value(), p->scale[0], p->zeroPoint[0], t, typeMin(t), typeMax(t)};
+  producer = q.getInput();
+  float lo = -std::numeric_limits<float>::infinity(), hi = std::numeric_limits<float>::infinity();
+  if (auto act = getSoleProducer<ActivationOp>(producer)) {
+    ActivationAttr a = act.getAct();
+    if (a.getKind() == ActivationKind::relu) {
+      lo = 0.0f;
+    } else if (a.getKind() == ActivationKind::clip) {
+      lo = a.getAlphaValue();
+      hi = a.getBetaValue();
+    } else {
+      return out; // the activation is the island's op (no integer form here)
+    }
+    consumed.push_back(act);
+    producer = act.getInput();
+  } else if (auto clip = getSoleProducer<ClipOp>(producer)) {
+    std::optional<std::vector<float>> cmin = readConstantFloats(clip.getMin());
+    std::optional<std::vector<float>> cmax = readConstantFloats(clip.getMax());
+    if (!cmin || !cmax || cmin->size() != 1 || cmax->size() != 1)
+      return out;
+    lo = cmin->front();
+    hi = cmax->front();
+    consumed.push_back(clip);
+    producer = clip.getInput();
+  }
+  if (lo > -std::numeric_limits<float>::infinity())
+    out.qmin = std::max(out.qmin, quantizeHost(lo, out.scale, out.zeroPoint, out.qmin, out.qmax));
+  if (hi < std::numeric_limits<float>::infinity())
+    out.qmax = std::min(out.qmax, quantizeHost(hi, out.scale, out.zeroPoint, out.qmin, out.qmax));
+  if (out.qmin > out.qmax)
+    out.qmin = out.qmax; // Clip with min > max: every output is max
+  return out;
+}
+
+/// A DequantizeLinear of a constant integer tensor: its integers less their
+/// zero points, and the scale of each index along the quantization axis.
+struct ConstantQuantized {
+  std::vector<int64_t> values;
+  QuantParams params;
+};
+
+std::optional<ConstantQuantized> constantQuantized(Value v) {
+  auto dq = v.getDefiningOp<DequantizeOp>();
+  if (!dq)
+    return std::nullopt;
+  std::optional<std::vector<int64_t>> ints = readConstantInts(dq.getInput());
+  std::optional<QuantParams> p = paramsOf(dq);
+  if (!ints || !p)
+    return std::nullopt;
+  llvm::ArrayRef<int64_t> shape = shapeOf(dq.getInput());
+  if (!p->perTensor() && (p->axis < 0 || p->axis >= static_cast<int64_t>(shape.size()) ||
+                          shape[p->axis] != static_cast<int64_t>(p->scale.size())))
+    return std::nullopt;
+  int64_t inner = 1;
+  if (!p->perTensor())
+    for (size_t d = p->axis + 1; d < shape.size(); ++d)
+      inner *= shape[d];
+  ConstantQuantized c{std::move(*ints), *p};
+  for (size_t n = 0; n < c.values.size(); ++n) {
+    int64_t index = p->perTensor() ? 0 : (n / inner) % shape[p->axis];
+    c.values[n] -= p->zeroPointAt(index);
+  }
+  return c;
+}
+
+Value intConstant(OpBuilder &b, Location loc, llvm::ArrayRef<int64_t> shape, unsigned width,
+                  llvm::ArrayRef<int64_t> values) {
+  auto type = RankedTensorType::get(shape, b.getIntegerType(width));
+  llvm::SmallVector<llvm::APInt> bits;
+  for (int64_t v : values)
+    bits.push_back(llvm::APInt(width, v, /*isSigned=*/true));
+  return b.create<ConstantOp>(loc, DenseElementsAttr::get(type, bits));
+}
+
+Value transposeTo(OpBuilder &b, Location loc, Value v, llvm::ArrayRef<int64_t> perm) {
+  llvm::ArrayRef<int64_t> in = shapeOf(v);
+  llvm::SmallVector<int64_t> out;
+  for (int64_t p : perm)
+    out.push_back(in[p]);
+  return b.create<TransposeOp>(loc, RankedTensorType::get(out, elementOf(v)), v,
+                               b.getDenseI64ArrayAttr(perm));
+}
+
+Value reshapeTo(OpBuilder &b, Location loc, Value v, llvm::ArrayRef<int64_t> shape) {
+  return b.create<ReshapeOp>(loc, RankedTensorType::get(shape, elementOf(v)), v);
+}
+
+/// [0, 2, ..., rank-1, 1] and its inverse.
+llvm::SmallVector<int64_t> toChannelsLast(int64_t rank) {
+  llvm::SmallVector<int64_t> perm{0};
+  for (int64_t d = 2; d < rank; ++d)
+    perm.push_back(d);
+  perm.push_back(1);
+  return perm;
+}
+llvm::SmallVector<int64_t> toChannelsFirst(int64_t rank) {
+  llvm::SmallVector<int64_t> perm{0, rank - 1};
+  for (int64_t d = 1; d < rank - 1; ++d)
+    perm.push_back(d);
+  return perm;
+}
+
+/// What a convolution-like island needs, whatever float op it came from:
+/// the weight as [M, kernel..., C/group] (zero point subtracted), the
+/// scales per output channel, and the bias in int32.
+struct IntegerLayer {
+  std::vector<int64_t> weight;
+  llvm::SmallVector<int64_t> weightShape;
+  std::vector<float> weightScale; // per output channel
+  std::vector<int64_t> bias;
+};
+
+/// The int32 bias of output channel m from a float op's bias `c` (or none):
+/// DequantizeLinear of int32 gives its integers, as ONNX Runtime's
+/// QLinearConv takes them; a float constant is quantized with the
+/// accumulator's scale.
+LogicalResult readBias(Value c, int64_t m, float inputScale, IntegerLayer &layer, float beta) {
+  layer.bias.assign(m, 0);
+  if (!c)
+    return success();
+  if (auto q = constantQuantized(c); q && beta == 1.0f && elementOf(c.getDefiningOp<DequantizeOp>()
+                                                                          .getInput())
+                                                               .isInteger(32)) {
+    if (static_cast<int64_t>(q->values.size()) != m)
+      return failure();
+    layer.bias = q->values;
+    return success();
+  }
+  std::optional<std::vector<float>> f = readConstantFloats(c);
+  if (!f || static_cast<int64_t>(f->size()) != m)
+    return failure();
+  for (int64_t i = 0; i < m; ++i) {
+    double q = std::nearbyint(static_cast<double>(beta * (*f)[i]) /
+                              static_cast<double>(inputScale * layer.weightScale[i]));
+    if (std::fabs(q) > 2147483647.0)
+      return failure();
+    layer.bias[i] = static_cast<int64_t>(q);
+  }
+  return success();
+}
+
+class IslandRewriter {
+public:
+  explicit IslandRewriter(MLIRContext *context) : rewriter(context) {}
+
+  /// Rewrites the island whose QuantizeLinear is `q`, if it is one.
+  bool rewrite(QuantizeOp q) {
+    llvm::SmallVector<Operation *> consumed{q};
+    Value producer;
+    std::optional<Activation> out = integerOutput(q, producer, consumed);
+    if (!out)
+      return false;
+    Operation *op = producer.getDefiningOp();
+    if (!op || !op->hasOneUse())
+      return false;
+    consumed.push_back(op);
+    rewriter.setInsertionPoint(q);
+    Value result;
+    if (auto conv = dyn_cast<ConvOp>(op))
+      result = rewriteConv(conv, *out);
+    else if (auto gemm = dyn_cast<GemmOp>(op))
+      result = rewriteGemm(gemm, *out);
+    else if (auto matmul = dyn_cast<MatMulOp>(op))
+      result = rewriteMatMul(matmul, *out);
+    else if (auto add = dyn_cast<AddOp>(op))
+      result = rewriteAdd(add, *out);
+    else if (auto pool = dyn_cast<PoolOp>(op))
+      result = rewritePool(pool, *out);
+    else if (isa<ReshapeOp, TransposeOp>(op))
+      result = rewriteDataMovement(op, *out, consumed.size() == 2);
+    if (!result)
+      return false;
+    // --report describes the integer op behind the transposes and reshapes.
+    Operation *integerOp = result.getDefiningOp();
+    while (isa<TransposeOp, ReshapeOp>(integerOp) &&
+           isa_and_nonnull<QConvOp, QPoolOp>(integerOp->getOperand(0).getDefiningOp()))
+      integerOp = integerOp->getOperand(0).getDefiningOp();
+    recordApplied(integerOp, kApplied, consumed);
+    rewriter.replaceOp(q, result);
+    for (Operation *dead : llvm::drop_begin(consumed))
+      if (dead->use_empty())
+        rewriter.eraseOp(dead);
+    return true;
+  }
+
+  /// Reshape or Transpose of a per-tensor DequantizeLinear is the
+  /// DequantizeLinear of the reshaped integers: an island whose op reads a
+  /// flattened activation (Flatten before Gemm) then starts at its DQ.
+  void moveDequantizeDown(Operation *op) {
+    auto dq = op->getOperand(0).getDefiningOp<DequantizeOp>();
+    std::optional<QuantParams> p = dq ? paramsOf(dq) : std::nullopt;
+    if (!p || !p->perTensor())
+      return;
+    rewriter.setInsertionPoint(op);
+    Value moved;
+    if (auto transpose = dyn_cast<TransposeOp>(op))
+      moved = transposeTo(rewriter, op->getLoc(), dq.getInput(), transpose.getPerm());
+    else
+      moved = reshapeTo(rewriter, op->getLoc(), dq.getInput(), shapeOf(op->getResult(0)));
+    Value result = rewriter.create<DequantizeOp>(dq.getLoc(), op->getResult(0).getType(), moved,
+                                                 dq.getScale(), dq.getZeroPoint(), dq.getAxisAttr());
+    rewriter.replaceOp(op, result);
+    if (dq->use_empty())
+      rewriter.eraseOp(dq);
+  }
+
+  /// Q(DQ(x)) with one scale, zero point and type is x.
+  bool rewriteRoundTrip(QuantizeOp q) {
+    auto dq = q.getInput().getDefiningOp<DequantizeOp>();
+    if (!dq || dq.getInput().getType() != q.getType())
+      return false;
+    std::optional<QuantParams> a = paramsOf(dq), b = paramsOf(q);
+    if (!a || !b || !(*a == *b))
+      return false;
+    rewriter.replaceOp(q, dq.getInput());
+    return true;
+  }
+
+private:
+  /// The integer convolution of `x` (channels first) with `layer`, wrapped
+  /// in the transposes to and from channels last.
+  Value buildConv(Location loc, const Activation &in, const Activation &out, IntegerLayer &layer,
+                  llvm::ArrayRef<int64_t> strides, llvm::ArrayRef<int64_t> dilations,
+                  llvm::ArrayRef<int64_t> pads, int64_t group, llvm::ArrayRef<int64_t> outShape,
+                  bool channelsFirst) {
+    int64_t m = layer.weightShape.front();
+    std::vector<float> multiplier;
+    for (int64_t i = 0; i < m; ++i)
+      multiplier.push_back(in.scale * layer.weightScale[i] / out.scale);
+    for (int64_t w : layer.weight)
+      if (w < -128 || w > 127)
+        return {}; // a weight zero point that pushes values out of int8
+    int64_t rank = outShape.size();
+    Value x = channelsFirst ? transposeTo(rewriter, loc, in.value, toChannelsLast(rank)) : in.value;
+    llvm::SmallVector<int64_t> resultShape(outShape);
+    if (channelsFirst) {
+      resultShape.clear();
+      for (int64_t p : toChannelsLast(rank))
+        resultShape.push_back(outShape[p]);
+    }
+    Value weight = intConstant(rewriter, loc, layer.weightShape, 8, layer.weight);
+    Value bias = intConstant(rewriter, loc, {m}, 32, layer.bias);
+    Value scales = makeConstantFloats(rewriter, loc, {m}, multiplier);
+    auto qconv = rewriter.create<QConvOp>(
+        loc, RankedTensorType::get(resultShape, out.type), x, weight, bias, scales,
+        rewriter.getDenseI64ArrayAttr(strides), rewriter.getDenseI64ArrayAttr(dilations),
+        rewriter.getDenseI64ArrayAttr(pads), rewriter.getI64IntegerAttr(group),
+        rewriter.getI64IntegerAttr(in.zeroPoint), rewriter.getI64IntegerAttr(out.zeroPoint),
+        rewriter.getI64IntegerAttr(out.qmin), rewriter.getI64IntegerAttr(out.qmax));
+    if (!channelsFirst)
+      return qconv;
+    return transposeTo(rewriter, loc, qconv, toChannelsFirst(rank));
+  }
+
+  Value rewriteConv(ConvOp conv, const Activation &out) {
+    std::optional<Activation> in = integerInput(conv.getInput());
+    std::optional<ConstantQuantized> w = constantQuantized(conv.getWeight());
+    if (!in || !w || conv.getResidual() || conv.getActAttr() || conv.getQuantAttr())
+      return {};
+    if (!w->params.perTensor() && w->params.axis != 0)
+      return {};
+    llvm::ArrayRef<int64_t> ws = shapeOf(conv.getWeight());
+    int64_t m = ws[0], cg = ws[1];
+    int64_t taps = getNumElements(ws.drop_front(2));
+    IntegerLayer layer;
+    layer.weightShape.push_back(m);
+    layer.weightShape.append(ws.begin() + 2, ws.end());
+    layer.weightShape.push_back(cg);
+    // [M, C/g, taps] -> [M, taps, C/g]
+    layer.weight.resize(w->values.size());
+    for (int64_t o = 0; o < m; ++o)
+      for (int64_t c = 0; c < cg; ++c)
+        for (int64_t t = 0; t < taps; ++t)
+          layer.weight[(o * taps + t) * cg + c] = w->values[(o * cg + c) * taps + t];
+    for (int64_t o = 0; o < m; ++o)
+      layer.weightScale.push_back(w->params.scaleAt(o));
+    if (failed(readBias(conv.getBias(), m, in->scale, layer, 1.0f)))
+      return {};
+    return buildConv(conv.getLoc(), *in, out, layer, conv.getStrides(), conv.getDilations(),
+                     conv.getPads(), conv.getGroup(), shapeOf(conv), /*channelsFirst=*/true);
+  }
+
+  /// y[N, n] = a[N, k] * B[k, n] + bias as a convolution over one position:
+  /// a as [N, 1, k], the weight [n, 1, k].
+  Value buildProduct(Location loc, const Activation &in, const Activation &out,
+                     const ConstantQuantized &b, bool transB, int64_t k, int64_t n, Value c,
+                     float beta) {
+    int64_t outAxis = transB ? 0 : 1;
+    if (!b.params.perTensor() && b.params.axis != outAxis)
+      return {};
+    IntegerLayer layer;
+    layer.weightShape = {n, 1, k};
+    layer.weight.resize(k * n);
+    for (int64_t j = 0; j < n; ++j)
+      for (int64_t i = 0; i < k; ++i)
+        layer.weight[j * k + i] = b.values[transB ? j * k + i : i * n + j];
+    for (int64_t j = 0; j < n; ++j)
+      layer.weightScale.push_back(b.params.scaleAt(j));
+    if (c && shapeOf(c).size() > 0 && getNumElements(shapeOf(c)) != n)
+      return {}; // a bias that varies along the rows
+    if (failed(readBias(c, n, in.scale, layer, beta)))
+      return {};
+    int64_t rows = shapeOf(in.value)[0];
+    Activation reshaped = in;
+    reshaped.value = reshapeTo(rewriter, loc, in.value, {rows, 1, k});
+    Value y = buildConv(loc, reshaped, out, layer, {1}, {1}, {0, 0}, 1, {rows, 1, n},
+                        /*channelsFirst=*/false);
+    if (!y)
+      return {};
+    return reshapeTo(rewriter, loc, y, {rows, n});
+  }
+
+  Value rewriteGemm(GemmOp gemm, const Activation &out) {
+    std::optional<Activation> in = integerInput(gemm.getA());
+    std::optional<ConstantQuantized> b = constantQuantized(gemm.getB());
+    if (!in || !b || gemm.getTransA() || gemm.getAlpha().convertToFloat() != 1.0f ||
+        gemm.getActAttr() || gemm.getQuantAttr())
+      return {};
+    llvm::ArrayRef<int64_t> bs = shapeOf(gemm.getB());
+    bool transB = gemm.getTransB();
+    return buildProduct(gemm.getLoc(), *in, out, *b, transB, transB ? bs[1] : bs[0],
+                        transB ? bs[0] : bs[1], gemm.getC(), gemm.getBeta().convertToFloat());
+  }
+
+  Value rewriteMatMul(MatMulOp matmul, const Activation &out) {
+    std::optional<Activation> in = integerInput(matmul.getLhs());
+    std::optional<ConstantQuantized> b = constantQuantized(matmul.getRhs());
+    if (!in || !b || shapeOf(matmul.getLhs()).size() != 2 || shapeOf(matmul.getRhs()).size() != 2 ||
+        matmul.getActAttr() || matmul.getQuantAttr())
+      return {};
+    llvm::ArrayRef<int64_t> bs = shapeOf(matmul.getRhs());
+    return buildProduct(matmul.getLoc(), *in, out, *b, false, bs[0], bs[1], Value(), 1.0f);
+  }
+
+  Value rewriteAdd(AddOp add, const Activation &out) {
+    std::optional<Activation> a = integerInput(add.getLhs()), b = integerInput(add.getRhs());
+    if (!a || !b || add.getActAttr() || add.getQuantAttr() ||
+        shapeOf(a->value) != shapeOf(add) || shapeOf(b->value) != shapeOf(add))
+      return {};
+    return rewriter.create<QAddOp>(
+        add.getLoc(), RankedTensorType::get(shapeOf(add), out.type), a->value, b->value,
+        rewriter.getI64IntegerAttr(a->zeroPoint), rewriter.getI64IntegerAttr(b->zeroPoint),
+        rewriter.getF32FloatAttr(a->scale / out.scale), rewriter.getF32FloatAttr(b->scale / out.scale),
+        rewriter.getI64IntegerAttr(out.zeroPoint), rewriter.getI64IntegerAttr(out.qmin),
+        rewriter.getI64IntegerAttr(out.qmax));
+  }
+
+  Value rewritePool(PoolOp pool, const Activation &out) {
+    std::optional<Activation> in = integerInput(pool.getInput());
+    if (!in || pool.getQuantAttr())
+      return {};
+    int64_t rank = shapeOf(pool).size();
+    Location loc = pool.getLoc();
+    Value x = transposeTo(rewriter, loc, in->value, toChannelsLast(rank));
+    llvm::SmallVector<int64_t> resultShape;
+    for (int64_t p : toChannelsLast(rank))
+      resultShape.push_back(shapeOf(pool)[p]);
+    auto qpool = rewriter.create<QPoolOp>(
+        loc, RankedTensorType::get(resultShape, out.type), x, pool.getKindAttr(),
+        pool.getKernelAttr(), pool.getStridesAttr(), pool.getDilationsAttr(), pool.getPadsAttr(),
+        pool.getCeilModeAttr(), pool.getCountIncludePadAttr(),
+        rewriter.getI64IntegerAttr(in->zeroPoint), rewriter.getF32FloatAttr(in->scale / out.scale),
+        rewriter.getI64IntegerAttr(out.zeroPoint), rewriter.getI64IntegerAttr(out.qmin),
+        rewriter.getI64IntegerAttr(out.qmax));
+    return transposeTo(rewriter, loc, qpool, toChannelsFirst(rank));
+  }
+
+  /// Reshape and Transpose move integers as they move floats, when the
+  /// island's two quantizations are the same (no activation between).
+  Value rewriteDataMovement(Operation *op, const Activation &out, bool noActivation) {
+    std::optional<Activation> in = integerInput(op->getOperand(0));
+    if (!in || !noActivation || in->type != out.type || in->scale != out.scale ||
+        in->zeroPoint != out.zeroPoint || out.qmin != typeMin(out.type) ||
+        out.qmax != typeMax(out.type))
+      return {};
+    if (auto transpose = dyn_cast<TransposeOp>(op))
+      return transposeTo(rewriter, op->getLoc(), in->value, transpose.getPerm());
+    return reshapeTo(rewriter, op->getLoc(), in->value, shapeOf(op->getResult(0)));
+  }
+
+  IRRewriter rewriter;
+};
+
+//===----------------------------------------------------------------------===//
+// Clean-up: move transposes so that the pairs around integer layers cancel.
+//===----------------------------------------------------------------------===//
+
+/// QuantizeLinear per tensor commutes with a transpose of its input: the
+/// model's own NHWC -> NCHW transpose of its input then meets the first
+/// layer's NCHW -> NHWC one.
+struct QuantizeOfTranspose : OpRewritePattern<QuantizeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(QuantizeOp q, PatternRewriter &rewriter) const override {
+    auto t = q.getInput().getDefiningOp<TransposeOp>();
+    std::optional<QuantParams> p = paramsOf(q);
+    if (!t || !p || !p->perTensor())
+      return failure();
+    Value quantized = rewriter.create<QuantizeOp>(
+        q.getLoc(), RankedTensorType::get(shapeOf(t.getInput()), elementOf(q)), t.getInput(),
+        q.getScale(), q.getZeroPoint(), q.getAxisAttr());
+    rewriter.replaceOp(q, transposeTo(rewriter, q.getLoc(), quantized, t.getPerm()));
+    return success();
+  }
+};
+
+/// An integer addition of two tensors transposed alike is the transpose of
+/// the addition: a residual block's transposes then cancel with its convs'.
+struct QAddOfTransposes : OpRewritePattern<QAddOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(QAddOp add, PatternRewriter &rewriter) const override {
+    auto a = add.getLhs().getDefiningOp<TransposeOp>();
+    auto b = add.getRhs().getDefiningOp<TransposeOp>();
+    if (!a || !b || a.getPerm() != b.getPerm())
+      return failure();
+    Type innerType = RankedTensorType::get(shapeOf(a.getInput()), elementOf(add));
+    auto inner = rewriter.create<QAddOp>(add.getLoc(), TypeRange{innerType},
+                                         ValueRange{a.getInput(), b.getInput()}, add->getAttrs());
+    rewriter.replaceOp(add, transposeTo(rewriter, add.getLoc(), inner, a.getPerm()));
+    return success();
+  }
+};
+
+/// A transpose that moves only dimensions of extent 1 keeps the elements in
+/// order: it is a reshape (after global pooling, before the classifier).
+struct TransposeOfUnitDims : OpRewritePattern<TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(TransposeOp t, PatternRewriter &rewriter) const override {
+    llvm::ArrayRef<int64_t> in = shapeOf(t.getInput());
+    int64_t last = -1;
+    for (int64_t p : t.getPerm()) {
+      if (in[p] == 1)
+        continue;
+      if (p < last)
+        return failure();
+      last = p;
+    }
+    rewriter.replaceOpWithNewOp<ReshapeOp>(t, t.getType(), t.getInput());
+    return success();
+  }
+};
+
+/// A reshape of a reshape is one reshape.
+struct ReshapeOfReshape : OpRewritePattern<ReshapeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ReshapeOp r, PatternRewriter &rewriter) const override {
+    auto inner = r.getInput().getDefiningOp<ReshapeOp>();
+    if (!inner)
+      return failure();
+    rewriter.replaceOpWithNewOp<ReshapeOp>(r, r.getType(), inner.getInput());
+    return success();
+  }
+};
+
+/// Why a float op between a DequantizeLinear and a QuantizeLinear kept its
+/// float form, for --report.
+void explainFloatOps(func::FuncOp func) {
+  func.walk([](Operation *op) {
+    if (isa<ConstantOp, QuantizeOp, DequantizeOp, ReshapeOp, TransposeOp>(op) ||
+        op->getNumResults() != 1 || !isa<RankedTensorType>(op->getResult(0).getType()) ||
+        !elementOf(op->getResult(0)).isF32())
+      return;
+    bool readsDequantized = llvm::any_of(op->getOperands(), [](Value v) {
+      auto dq = v.getDefiningOp<DequantizeOp>();
+      return dq && !matchPattern(dq.getInput(), m_Constant());
+    });
+    if (!readsDequantized)
+      return;
+    bool feedsQuantize = llvm::any_of(op->getUsers(), [](Operation *u) {
+      return isa<QuantizeOp>(u) || (isa<ActivationOp>(u) && llvm::any_of(u->getUsers(), [](
+                                                               Operation *uu) {
+                                      return isa<QuantizeOp>(uu);
+                                    }));
+    });
+    std::string why = feedsQuantize
+                          ? "stays float: no integer form of " +
+                                op->getName().stripDialect().str() + " with these operands"
+                          : "stays float: its result is not quantized";
+    recordApplied(op, why);
+  });
+}
+
+struct IntegerIslandsPass : tinyc::impl::TinycIntegerIslandsBase<IntegerIslandsPass> {
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    IslandRewriter islands(&getContext());
+    llvm::SmallVector<Operation *> moves;
+    func.walk([&](Operation *op) {
+      if (isa<ReshapeOp, TransposeOp>(op))
+        moves.push_back(op);
+    });
+    for (Operation *op : moves)
+      islands.moveDequantizeDown(op);
+    llvm::SmallVector<QuantizeOp> quantizes;
+    func.walk([&](QuantizeOp q) { quantizes.push_back(q); });
+    for (QuantizeOp q : quantizes)
+      if (!islands.rewrite(q))
+        islands.rewriteRoundTrip(q);
+
+    RewritePatternSet patterns(&getContext());
+    patterns.add<QuantizeOfTranspose, QAddOfTransposes, TransposeOfUnitDims, ReshapeOfReshape>(
+        &getContext());
+    if (failed(applyPatternsAndFoldGreedily(func, std::move(patterns))))
+      return signalPassFailure();
+    explainFloatOps(func);
+  }
+};
+
+} // namespace
