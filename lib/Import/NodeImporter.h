@@ -32,6 +32,9 @@ llvm::StringRef onnxTypeName(int onnxType);
 FailureOr<DenseElementsAttr> convertTensor(MLIRContext *context, const onnx::TensorProto &tensor,
                                            llvm::StringRef modelDir, EmitErrorFn emitError);
 
+class NodeImporter;
+using ConvertFn = LogicalResult (*)(NodeImporter &);
+
 class NodeImporter {
 public:
   NodeImporter(OpBuilder &builder, const onnx::NodeProto &node, int64_t opset, Location loc,
@@ -108,6 +111,13 @@ public:
 
   llvm::StringRef getModelDir() const { return modelDir; }
 
+  /// Runs `convert`, the converter of the default-domain operator `opType`,
+  /// on a node of that type located here, with `inputs` (null for an absent
+  /// optional input) and `attributes`, and returns its output 0. What it
+  /// reports names this node. Quantized operators use it for their float op.
+  FailureOr<Value> convertAs(ConvertFn convert, llvm::StringRef opType, llvm::ArrayRef<Value> inputs,
+                             llvm::ArrayRef<const onnx::AttributeProto *> attributes);
+
 private:
   /// The attribute `name` if it has `expectedType` (an AttributeProto type).
   const onnx::AttributeProto *typedAttribute(llvm::StringRef name, int expectedType) const;
@@ -119,10 +129,14 @@ private:
   std::function<InFlightDiagnostic()> emitErrorThunk = [this] { return error(); };
 };
 
-using ConvertFn = LogicalResult (*)(NodeImporter &);
-
 /// The converter of a default-domain operator, or null if unsupported.
 ConvertFn lookupConverter(llvm::StringRef opType);
+/// The converter of an operator of the com.microsoft domain, or null.
+ConvertFn lookupMicrosoftConverter(llvm::StringRef opType);
+
+/// ONNX Runtime's domain of contrib operators; tinyc converts the quantized
+/// ones its quantizer writes (TINYC_MICROSOFT_OPS).
+inline constexpr llvm::StringLiteral microsoftDomain = "com.microsoft";
 
 // Converters, grouped by file. An operator added here (or removed) goes into (or out of)
 // test/Conformance/supported-ops.txt in the same change: that list, not this table, decides
@@ -141,10 +155,19 @@ ConvertFn lookupConverter(llvm::StringRef opType);
   X(Where) X(IsNaN) X(IsInf)                                                                       \
   /* OnnxShape.cpp */                                                                              \
   X(Reshape) X(Flatten) X(Squeeze) X(Unsqueeze) X(Transpose) X(Concat) X(Pad) X(Gather) X(Shape)  \
-  X(Constant) X(Identity) X(Dropout)
+  X(Constant) X(Identity) X(Dropout)                                                               \
+  /* OnnxQuantized.cpp */                                                                          \
+  X(QLinearConv) X(QLinearMatMul) X(ConvInteger) X(MatMulInteger)
+
+// Operators of the com.microsoft domain (ONNX Runtime's quantizer writes them), in
+// OnnxQuantized.cpp; supported-ops.txt lists them as com.microsoft:<name>.
+#define TINYC_MICROSOFT_OPS(X)                                                                     \
+  X(QLinearAdd) X(QLinearMul) X(QLinearAveragePool) X(QLinearGlobalAveragePool) X(QLinearConcat)  \
+  X(QLinearSigmoid) X(QLinearLeakyRelu) X(QGemm)
 
 #define TINYC_DECLARE_CONVERTER(name) LogicalResult convert##name(NodeImporter &);
 TINYC_ONNX_OPS(TINYC_DECLARE_CONVERTER)
+TINYC_MICROSOFT_OPS(TINYC_DECLARE_CONVERTER)
 #undef TINYC_DECLARE_CONVERTER
 
 } // namespace mlir::tinyc::onnx_import

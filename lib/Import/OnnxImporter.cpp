@@ -210,6 +210,50 @@ Value NodeImporter::reshape(Value value, llvm::ArrayRef<int64_t> shape) {
   return create<ReshapeOp>(RankedTensorType::get(shape, type.getElementType()), value);
 }
 
+FailureOr<Value>
+NodeImporter::convertAs(ConvertFn convert, llvm::StringRef opType, llvm::ArrayRef<Value> inputs,
+                        llvm::ArrayRef<const onnx::AttributeProto *> attributes) {
+  onnx::NodeProto inner;
+  inner.set_op_type(opType.str());
+  inner.set_name(node.name());
+  for (const onnx::AttributeProto *attr : attributes)
+    *inner.add_attribute() = *attr;
+  // The inner node's tensors get names that no tensor of the graph has, and
+  // leave the table when it is done.
+  llvm::SmallVector<std::string> temporaries;
+  auto fresh = [&] {
+    std::string name;
+    unsigned k = 0;
+    do
+      name = "\x01tinyc." + opType.str() + "." + std::to_string(temporaries.size()) + "." +
+             std::to_string(k++);
+    while (values.count(name));
+    temporaries.push_back(name);
+    return name;
+  };
+  for (Value v : inputs) {
+    if (!v) {
+      inner.add_input("");
+      continue;
+    }
+    std::string name = fresh();
+    values[name] = v;
+    inner.add_input(name);
+  }
+  std::string output = fresh();
+  inner.add_output(output);
+  NodeImporter importer(builder, inner, opset, loc, values, modelDir);
+  LogicalResult converted = convert(importer);
+  Value result = values.lookup(output);
+  for (const std::string &name : temporaries)
+    values.erase(name);
+  if (failed(importer.checkAttributeTypes()) || failed(converted))
+    return failure();
+  if (!result)
+    return error() << "the " << opType << " it computes has no output", failure();
+  return result;
+}
+
 //===----------------------------------------------------------------------===//
 // Operator table
 //===----------------------------------------------------------------------===//
@@ -223,12 +267,25 @@ ConvertFn onnx_import::lookupConverter(llvm::StringRef opType) {
   return table.lookup(opType);
 }
 
+ConvertFn onnx_import::lookupMicrosoftConverter(llvm::StringRef opType) {
+  static const llvm::StringMap<ConvertFn> table = {
+#define TINYC_TABLE_ENTRY(name) {#name, &convert##name},
+      TINYC_MICROSOFT_OPS(TINYC_TABLE_ENTRY)
+#undef TINYC_TABLE_ENTRY
+  };
+  return table.lookup(opType);
+}
+
 std::vector<std::string> tinyc::getSupportedOnnxOperators() {
   std::vector<std::string> names = {
 #define TINYC_NAME_ENTRY(name) #name,
       TINYC_ONNX_OPS(TINYC_NAME_ENTRY)
 #undef TINYC_NAME_ENTRY
   };
+  // Operators of another domain are named as the conformance lists name them.
+#define TINYC_NAME_ENTRY(name) names.push_back((microsoftDomain + ":" #name).str());
+  TINYC_MICROSOFT_OPS(TINYC_NAME_ENTRY)
+#undef TINYC_NAME_ENTRY
   llvm::sort(names);
   return names;
 }
@@ -283,6 +340,15 @@ static Arity getArity(llvm::StringRef op, int64_t opset) {
       .Case("Gather", {1, 2, 2, 1, 1})
       .Case("Constant", {1, 0, 0, 1, 1})
       .Case("Dropout", {1, 1, opset < 12 ? 1 : 3, 1, 2})
+      .Case("QLinearConv", {10, 8, 9, 1, 1})
+      .Case("QLinearMatMul", {10, 8, 8, 1, 1})
+      .Cases("ConvInteger", "MatMulInteger", {10, 2, 4, 1, 1})
+      // com.microsoft, version 1 (the default domain's opset is >= 1).
+      .Cases("QLinearAdd", "QLinearMul", {1, 7, 8, 1, 1})
+      .Cases("QLinearAveragePool", "QLinearGlobalAveragePool", {1, 4, 5, 1, 1})
+      .Cases("QLinearSigmoid", "QLinearLeakyRelu", {1, 4, 5, 1, 1})
+      .Case("QLinearConcat", {1, 5, many, 1, 1})
+      .Case("QGemm", {1, 6, 9, 1, 1})
       .Default({1, 0, many, 0, many});
 }
 
@@ -527,7 +593,14 @@ Location GraphImporter::nodeLoc(unsigned index) const {
 
 ConvertFn GraphImporter::converterFor(const onnx::NodeProto &node) const {
   bool defaultDomain = node.domain().empty() || node.domain() == "ai.onnx";
-  return defaultDomain ? lookupConverter(node.op_type()) : nullptr;
+  if (defaultDomain)
+    return lookupConverter(node.op_type());
+  // ONNX Runtime's quantized contrib operators, when the model imports the domain.
+  if (node.domain() == microsoftDomain &&
+      llvm::any_of(model.opset_import(),
+                   [](const auto &set) { return set.domain() == microsoftDomain; }))
+    return lookupMicrosoftConverter(node.op_type());
+  return nullptr;
 }
 
 // Every operator tinyc cannot convert is reported before anything is
