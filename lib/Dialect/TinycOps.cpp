@@ -705,3 +705,26 @@ LogicalResult QPoolOp::verify() {
                           static_cast<int64_t>(getQmax()),
                           {static_cast<int64_t>(getInputZeroPoint()), static_cast<int64_t>(getOutputZeroPoint())});
 }
+
+LogicalResult QMulOp::verify() {
+  if (failed(verifyAllStatic(*this)))
+    return failure();
+  if (shapeOf(getLhs()) != shapeOf(getResult()) || shapeOf(getRhs()) != shapeOf(getResult()))
+    return emitOpError() << "operands and result must have one shape";
+  return verifyQuantRange(*this, elementTypeOf(getResult()), static_cast<int64_t>(getQmin()),
+                          static_cast<int64_t>(getQmax()),
+                          {static_cast<int64_t>(getLhsZeroPoint()),
+                           static_cast<int64_t>(getRhsZeroPoint()),
+                           static_cast<int64_t>(getOutputZeroPoint())});
+}
+
+LogicalResult QTableOp::verify() {
+  if (failed(verifyAllStatic(*this)))
+    return failure();
+  if (shapeOf(getInput()) != shapeOf(getResult()))
+    return emitOpError() << "input and result must have one shape";
+  if (shapeOf(getTable()) != llvm::ArrayRef<int64_t>{256} ||
+      elementTypeOf(getTable()) != elementTypeOf(getResult()))
+    return emitOpError() << "table must be 256 elements of the result's type";
+  return success();
+}

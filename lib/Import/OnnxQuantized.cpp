@@ -138,8 +138,11 @@ FailureOr<QuantParams> readQuantParams(NodeImporter &n, unsigned scaleIndex,
 
 Value dequantize(NodeImporter &n, Value x, const QuantParams &q) {
   auto type = cast<RankedTensorType>(x.getType());
-  return n.create<DequantizeOp>(n.tensorType(type.getShape(), n.builder.getF32Type()), x, q.scale,
-                                q.zeroPoint, n.builder.getI64IntegerAttr(q.axis));
+  // Not folded, as DequantizeLinear's own import: tinyc-integer-islands reads
+  // the integers of constant weights.
+  return n.builder.create<DequantizeOp>(n.loc, n.tensorType(type.getShape(), n.builder.getF32Type()),
+                                        x, q.scale, q.zeroPoint,
+                                        n.builder.getI64IntegerAttr(q.axis));
 }
 
 Value quantize(NodeImporter &n, Value y, const QuantParams &q) {

@@ -20,6 +20,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "tinyc/Dialect/ScalarSemantics.h"
 #include "tinyc/Dialect/TinycShapes.h"
 #include "tinyc/Transforms/Passes.h"
 #include "tinyc/Transforms/Rewrites.h"
@@ -28,6 +29,8 @@
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 #include <cmath>
+#include <functional>
+#include <type_traits>
 #include <limits>
 
 namespace mlir::tinyc {
@@ -217,6 +220,16 @@ Value intConstant(OpBuilder &b, Location loc, llvm::ArrayRef<int64_t> shape, uns
   return b.create<ConstantOp>(loc, DenseElementsAttr::get(type, bits));
 }
 
+/// An int8 or uint8 constant of `elementType`.
+Value byteConstant(OpBuilder &b, Location loc, llvm::ArrayRef<int64_t> shape, Type elementType,
+                   llvm::ArrayRef<int64_t> values) {
+  auto type = RankedTensorType::get(shape, elementType);
+  llvm::SmallVector<llvm::APInt> bits;
+  for (int64_t v : values)
+    bits.push_back(llvm::APInt(8, static_cast<uint64_t>(v) & 0xff));
+  return b.create<ConstantOp>(loc, DenseElementsAttr::get(type, bits));
+}
+
 Value transposeTo(OpBuilder &b, Location loc, Value v, llvm::ArrayRef<int64_t> perm) {
   llvm::ArrayRef<int64_t> in = shapeOf(v);
   llvm::SmallVector<int64_t> out;
@@ -290,6 +303,8 @@ public:
 
   /// Rewrites the island whose QuantizeLinear is `q`, if it is one.
   bool rewrite(QuantizeOp q) {
+    if (rewriteTable(q))
+      return true;
     llvm::SmallVector<Operation *> consumed{q};
     Value producer;
     std::optional<Activation> out = integerOutput(q, producer, consumed);
@@ -308,7 +323,15 @@ public:
     else if (auto matmul = dyn_cast<MatMulOp>(op))
       result = rewriteMatMul(matmul, *out);
     else if (auto add = dyn_cast<AddOp>(op))
-      result = rewriteAdd(add, *out);
+      result = rewriteAdd(add.getLoc(), add, *out, /*negateRhs=*/false);
+    else if (auto sub = dyn_cast<SubOp>(op))
+      result = rewriteAdd(sub.getLoc(), sub, *out, /*negateRhs=*/true);
+    else if (auto mul = dyn_cast<MulOp>(op))
+      result = rewriteMul(mul, *out);
+    else if (auto concat = dyn_cast<ConcatOp>(op))
+      result = rewriteConcat(concat, *out);
+    else if (auto pad = dyn_cast<PadOp>(op))
+      result = rewritePad(pad, *out);
     else if (auto pool = dyn_cast<PoolOp>(op))
       result = rewritePool(pool, *out);
     else if (isa<ReshapeOp, TransposeOp>(op))
@@ -477,17 +500,121 @@ private:
     return buildProduct(matmul.getLoc(), *in, out, *b, false, bs[0], bs[1], Value(), 1.0f);
   }
 
-  Value rewriteAdd(AddOp add, const Activation &out) {
-    std::optional<Activation> a = integerInput(add.getLhs()), b = integerInput(add.getRhs());
-    if (!a || !b || add.getActAttr() || add.getQuantAttr() ||
-        shapeOf(a->value) != shapeOf(add) || shapeOf(b->value) != shapeOf(add))
+  /// Add, or Sub as the addition of the negated scaled right operand.
+  template <typename OpTy>
+  Value rewriteAdd(Location loc, OpTy op, const Activation &out, bool negateRhs) {
+    std::optional<Activation> a = integerInput(op.getLhs()), b = integerInput(op.getRhs());
+    if (!a || !b || op.getActAttr() || op.getQuantAttr() ||
+        shapeOf(a->value) != shapeOf(op) || shapeOf(b->value) != shapeOf(op))
       return {};
+    float rhsScale = b->scale / out.scale;
     return rewriter.create<QAddOp>(
-        add.getLoc(), RankedTensorType::get(shapeOf(add), out.type), a->value, b->value,
+        loc, RankedTensorType::get(shapeOf(op), out.type), a->value, b->value,
         rewriter.getI64IntegerAttr(a->zeroPoint), rewriter.getI64IntegerAttr(b->zeroPoint),
-        rewriter.getF32FloatAttr(a->scale / out.scale), rewriter.getF32FloatAttr(b->scale / out.scale),
+        rewriter.getF32FloatAttr(a->scale / out.scale),
+        rewriter.getF32FloatAttr(negateRhs ? -rhsScale : rhsScale),
         rewriter.getI64IntegerAttr(out.zeroPoint), rewriter.getI64IntegerAttr(out.qmin),
         rewriter.getI64IntegerAttr(out.qmax));
+  }
+
+  Value rewriteMul(MulOp mul, const Activation &out) {
+    std::optional<Activation> a = integerInput(mul.getLhs()), b = integerInput(mul.getRhs());
+    if (!a || !b || mul.getActAttr() || mul.getQuantAttr() ||
+        shapeOf(a->value) != shapeOf(mul) || shapeOf(b->value) != shapeOf(mul))
+      return {};
+    return rewriter.create<QMulOp>(
+        mul.getLoc(), RankedTensorType::get(shapeOf(mul), out.type), a->value, b->value,
+        rewriter.getI64IntegerAttr(a->zeroPoint), rewriter.getI64IntegerAttr(b->zeroPoint),
+        rewriter.getF32FloatAttr(a->scale * b->scale / out.scale),
+        rewriter.getI64IntegerAttr(out.zeroPoint), rewriter.getI64IntegerAttr(out.qmin),
+        rewriter.getI64IntegerAttr(out.qmax));
+  }
+
+  /// The table of `f` over every integer of `in`, quantized as `out`:
+  /// DequantizeLinear, f and QuantizeLinear as the float code computes them.
+  Value buildTable(Location loc, const Activation &in, const Activation &out,
+                   llvm::function_ref<float(float)> f) {
+    scalar::HostArithmetic host;
+    std::vector<int64_t> table;
+    for (int64_t i = 0; i < 256; ++i) {
+      int64_t x = in.type.isUnsignedInteger() ? i : i - 128;
+      float v = static_cast<float>(x - in.zeroPoint) * in.scale;
+      float q = scalar::quantize(host, f(v), out.scale, static_cast<float>(out.zeroPoint),
+                                 static_cast<float>(out.qmin), static_cast<float>(out.qmax));
+      table.push_back(static_cast<int64_t>(q));
+    }
+    Value constant = byteConstant(rewriter, loc, {256}, out.type, table);
+    return rewriter.create<QTableOp>(loc, RankedTensorType::get(shapeOf(in.value), out.type),
+                                     in.value, constant);
+  }
+
+  /// An activation (or a Clip with constant bounds) alone between a
+  /// DequantizeLinear and a QuantizeLinear is a table of 256 values.
+  bool rewriteTable(QuantizeOp q) {
+    Operation *op = q.getInput().getDefiningOp();
+    if (!op || !op->hasOneUse() || !isa<ActivationOp, ClipOp>(op))
+      return false;
+    std::optional<Activation> in = integerInput(op->getOperand(0));
+    Type t = elementOf(q);
+    std::optional<QuantParams> p = paramsOf(q);
+    if (!in || !isQuantType(t) || !p || !p->perTensor())
+      return false;
+    Activation out{Value(), p->scale[0], p->zeroPoint[0], t, typeMin(t), typeMax(t)};
+    std::function<float(float)> f;
+    scalar::HostArithmetic host;
+    if (auto act = dyn_cast<ActivationOp>(op)) {
+      ActivationAttr attr = act.getAct();
+      f = [attr, host](float x) mutable { return scalar::activation(host, x, attr); };
+    } else {
+      auto clip = cast<ClipOp>(op);
+      std::optional<std::vector<float>> lo = readConstantFloats(clip.getMin());
+      std::optional<std::vector<float>> hi = readConstantFloats(clip.getMax());
+      if (!lo || !hi || lo->size() != 1 || hi->size() != 1)
+        return false;
+      float l = lo->front(), h = hi->front();
+      f = [l, h, host](float x) mutable { return scalar::clamp(host, x, l, h); };
+    }
+    rewriter.setInsertionPoint(q);
+    Value table = buildTable(q.getLoc(), *in, out, f);
+    recordApplied(table.getDefiningOp(), kApplied, {q, op});
+    rewriter.replaceOp(q, table);
+    rewriter.eraseOp(op);
+    return true;
+  }
+
+  /// Concat of integers; an input quantized otherwise than the output is
+  /// requantized by a table first.
+  Value rewriteConcat(ConcatOp concat, const Activation &out) {
+    if (out.qmin != typeMin(out.type) || out.qmax != typeMax(out.type))
+      return {};
+    llvm::SmallVector<Value> inputs;
+    for (Value v : concat.getInputs()) {
+      std::optional<Activation> in = integerInput(v);
+      if (!in)
+        return {};
+      bool same = in->type == out.type && in->scale == out.scale && in->zeroPoint == out.zeroPoint;
+      inputs.push_back(same ? in->value
+                            : buildTable(concat.getLoc(), *in, out, [](float x) { return x; }));
+    }
+    return rewriter.create<ConcatOp>(concat.getLoc(),
+                                     RankedTensorType::get(shapeOf(concat), out.type), inputs,
+                                     concat.getAxisAttr());
+  }
+
+  /// Pad moves integers when its input and output quantizations agree; a
+  /// constant pad value is quantized as the float code would.
+  Value rewritePad(PadOp pad, const Activation &out) {
+    std::optional<Activation> in = integerInput(pad.getInput());
+    std::optional<std::vector<float>> value = readConstantFloats(pad.getValue());
+    if (!in || !value || value->size() != 1 || in->type != out.type || in->scale != out.scale ||
+        in->zeroPoint != out.zeroPoint || out.qmin != typeMin(out.type) ||
+        out.qmax != typeMax(out.type))
+      return {};
+    Value padValue = byteConstant(
+        rewriter, pad.getLoc(), {}, out.type,
+        {quantizeHost(value->front(), out.scale, out.zeroPoint, out.qmin, out.qmax)});
+    return rewriter.create<PadOp>(pad.getLoc(), RankedTensorType::get(shapeOf(pad), out.type),
+                                  in->value, padValue, pad.getPadsAttr(), pad.getModeAttr());
   }
 
   Value rewritePool(PoolOp pool, const Activation &out) {
@@ -548,19 +675,28 @@ struct QuantizeOfTranspose : OpRewritePattern<QuantizeOp> {
   }
 };
 
-/// An integer addition of two tensors transposed alike is the transpose of
-/// the addition: a residual block's transposes then cancel with its convs'.
-struct QAddOfTransposes : OpRewritePattern<QAddOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(QAddOp add, PatternRewriter &rewriter) const override {
-    auto a = add.getLhs().getDefiningOp<TransposeOp>();
-    auto b = add.getRhs().getDefiningOp<TransposeOp>();
-    if (!a || !b || a.getPerm() != b.getPerm())
-      return failure();
-    Type innerType = RankedTensorType::get(shapeOf(a.getInput()), elementOf(add));
-    auto inner = rewriter.create<QAddOp>(add.getLoc(), TypeRange{innerType},
-                                         ValueRange{a.getInput(), b.getInput()}, add->getAttrs());
-    rewriter.replaceOp(add, transposeTo(rewriter, add.getLoc(), inner, a.getPerm()));
+/// An element-wise integer op (addition, multiplication, table) of operands
+/// transposed alike is the transpose of the op: a residual block's
+/// transposes then cancel with its convolutions'. A table's second operand
+/// is the table itself.
+template <typename OpTy>
+struct ElementwiseOfTransposes : OpRewritePattern<OpTy> {
+  using OpRewritePattern<OpTy>::OpRewritePattern;
+  LogicalResult matchAndRewrite(OpTy op, PatternRewriter &rewriter) const override {
+    unsigned count = std::is_same_v<OpTy, QTableOp> ? 1 : op->getNumOperands();
+    llvm::SmallVector<Value> operands(op->getOperands());
+    std::optional<llvm::SmallVector<int64_t>> perm;
+    for (unsigned i = 0; i < count; ++i) {
+      auto t = operands[i].template getDefiningOp<TransposeOp>();
+      if (!t || (perm && llvm::ArrayRef<int64_t>(*perm) != t.getPerm()))
+        return failure();
+      perm = llvm::SmallVector<int64_t>(t.getPerm());
+      operands[i] = t.getInput();
+    }
+    Type innerType = RankedTensorType::get(shapeOf(operands[0]), elementOf(op.getResult()));
+    auto inner = rewriter.create<OpTy>(op.getLoc(), TypeRange{innerType}, operands,
+                                       op->getAttrs());
+    rewriter.replaceOp(op, transposeTo(rewriter, op.getLoc(), inner.getResult(), *perm));
     return success();
   }
 };
@@ -642,7 +778,9 @@ struct IntegerIslandsPass : tinyc::impl::TinycIntegerIslandsBase<IntegerIslandsP
         islands.rewriteRoundTrip(q);
 
     RewritePatternSet patterns(&getContext());
-    patterns.add<QuantizeOfTranspose, QAddOfTransposes, TransposeOfUnitDims, ReshapeOfReshape>(
+    patterns.add<QuantizeOfTranspose, ElementwiseOfTransposes<QAddOp>,
+                 ElementwiseOfTransposes<QMulOp>, ElementwiseOfTransposes<QTableOp>,
+                 TransposeOfUnitDims, ReshapeOfReshape>(
         &getContext());
     if (failed(applyPatternsAndFoldGreedily(func, std::move(patterns))))
       return signalPassFailure();

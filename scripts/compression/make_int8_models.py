@@ -19,7 +19,10 @@ usage: make_int8_models.py OUT [--only NAME]...
   avgpool             AveragePool 3x3 stride 2 pad 1 (count_include_pad 0 and 1) after a Conv
   global_pool_gemm    Conv -> GlobalAveragePool -> Flatten -> Gemm (transposes cancel)
   maxpool_reshape     MaxPool 2x2 -> Reshape, scales kept through both
-  stays_float         Conv -> Sigmoid between a DequantizeLinear and a QuantizeLinear (no integer form)
+  stays_float         Conv -> Softmax between a DequantizeLinear and a QuantizeLinear (no integer form)
+  activation_tables   Sigmoid, Tanh, HardSwish, LeakyRelu, each alone in an island: 256-entry tables
+  sub_mul             Sub and Mul of two quantized tensors of different scales
+  concat_pad          Concat of inputs with different scales (requantized by tables), then a constant Pad
 """
 import os
 import sys
@@ -101,7 +104,7 @@ class Builder:
     def model(self, name, inputs, output):
         def make(outputs):
             graph = helper.make_graph(self.nodes, name, inputs, outputs, self.inits)
-            return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)],
+            return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 14)],
                                      producer_name="tinyc make_int8_models.py")
         # The output's shape from ONNX's own shape inference.
         inferred = onnx.shape_inference.infer_shapes(
@@ -199,7 +202,28 @@ def build(name, rng):
         shape = [1, 4, 5, 5]
         x = b.qdq("x", x_scale, 0)
         y = b.qdq(b.conv(x, x_scale, 4, 4, [3, 3], pads=[1, 1, 1, 1]), 0.03, 0)
-        out = b.qdq(b.node("Sigmoid", [y]), 1.0 / 256, -128)
+        out = b.qdq(b.node("Softmax", [y], axis=1), 1.0 / 256, -128)
+    elif name == "activation_tables":
+        shape = [1, 8, 6, 6]
+        x = b.qdq("x", x_scale, 0)
+        y = b.qdq(b.conv(x, x_scale, 8, 8, [3, 3], pads=[1, 1, 1, 1]), 0.03, 2)
+        y = b.qdq(b.node("Sigmoid", [y]), 1.0 / 256, -128)
+        y = b.qdq(b.node("Tanh", [y]), 1.0 / 128, 0)
+        y = b.qdq(b.node("HardSwish", [y]), 0.005, -20)
+        out = b.qdq(b.node("LeakyRelu", [y], alpha=0.1), 0.004, 10, np.uint8)
+    elif name == "sub_mul":
+        shape = [1, 4, 5, 5]
+        x = b.qdq("x", x_scale, 0)
+        y = b.qdq(b.conv(x, x_scale, 4, 4, [3, 3], pads=[1, 1, 1, 1]), 0.03, 4)
+        d = b.qdq(b.node("Sub", [y, x]), 0.035, -3)
+        out = b.qdq(b.node("Mul", [d, y]), 0.05, 0)
+    elif name == "concat_pad":
+        shape = [1, 4, 5, 5]
+        x = b.qdq("x", x_scale, 0)
+        y = b.qdq(b.conv(x, x_scale, 4, 4, [3, 3], pads=[1, 1, 1, 1]), 0.03, 4)
+        c = b.qdq(b.node("Concat", [x, y], axis=1), 0.025, 1)
+        out = b.qdq(b.node("Pad", [c, b.const(np.array([0, 0, 1, 2, 0, 0, 2, 1], np.int64)),
+                                   b.const(np.float32(0.3))]), 0.025, 1)
     else:
         raise ValueError(name)
     model = b.model(name, [float_input(shape)], out)
@@ -209,7 +233,8 @@ def build(name, rng):
 
 NAMES = ["conv3x3_relu", "conv_rgb_stride2", "depthwise", "grouped_dilated", "pointwise",
          "conv_uint8", "conv_1d", "weight_zero_point", "gemm_transb", "matmul", "residual",
-         "avgpool", "global_pool_gemm", "maxpool_reshape", "stays_float"]
+         "avgpool", "global_pool_gemm", "maxpool_reshape", "stays_float", "activation_tables",
+         "sub_mul", "concat_pad"]
 
 
 def main(argv):

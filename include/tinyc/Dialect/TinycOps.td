@@ -537,6 +537,34 @@ def Tinyc_QAddOp : Tinyc_Op<"qadd"> {
   let hasVerifier = 1;
 }
 
+def Tinyc_QMulOp : Tinyc_Op<"qmul"> {
+  let summary = "int8 multiplication of two quantized tensors of one shape, requantized";
+  let description = [{
+    `y = clamp(roundeven((a - a_zp) * (b - b_zp) * scale) + output_zero_point,
+               qmin, qmax)` with `scale` = a_scale * b_scale / y_scale (f32).
+  }];
+  let arguments = (ins Tinyc_QTensor:$lhs, Tinyc_QTensor:$rhs,
+                       I64Attr:$lhs_zero_point, I64Attr:$rhs_zero_point, F32Attr:$scale,
+                       I64Attr:$output_zero_point, I64Attr:$qmin, I64Attr:$qmax);
+  let results = (outs Tinyc_QTensor:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, $result)";
+  let hasVerifier = 1;
+}
+
+def Tinyc_QTableOp : Tinyc_Op<"qtable"> {
+  let summary = "an element-wise function of int8 values by a 256-entry table";
+  let description = [{
+    `result = table[x + 128]` for int8 `x`, `table[x]` for uint8: what a
+    DequantizeLinear -> activation -> QuantizeLinear island computes for each
+    of the 256 inputs, evaluated at compile time with the float definition
+    (ScalarSemantics.h), so the table is exact.
+  }];
+  let arguments = (ins Tinyc_QTensor:$input, Tinyc_QTensor:$table);
+  let results = (outs Tinyc_QTensor:$result);
+  let assemblyFormat = "$input `,` $table attr-dict `:` functional-type(operands, $result)";
+  let hasVerifier = 1;
+}
+
 def Tinyc_QPoolOp : Tinyc_Op<"qpool"> {
   let summary = "int8 max or average pooling, channels last, requantized";
   let description = [{

@@ -299,46 +299,106 @@ struct QConvLowering : OpConversionPattern<QConvOp> {
   bool forSize, dsp;
 };
 
+/// The loop over every element of an element-wise integer op's result:
+/// `body` gets the flat index and the flat views of the operands.
+template <typename OpTy>
+LogicalResult lowerFlat(OpTy op, ValueRange operands, ConversionPatternRewriter &rewriter,
+                        llvm::function_ref<Value(OpBuilder &, Location, ValueRange, Value)> body) {
+  FailureOr<Value> out = allocateResult(op, rewriter);
+  if (failed(out))
+    return failure();
+  Location loc = op.getLoc();
+  llvm::SmallVector<Value> flat;
+  for (Value v : operands) {
+    int64_t count = cast<MemRefType>(v.getType()).getNumElements();
+    flat.push_back(reinterpretAs(rewriter, loc, v, MemRefType::get({count}, rewriter.getI8Type())));
+  }
+  int64_t count = op.getType().getNumElements();
+  Value y = reinterpretAs(rewriter, loc, *out, MemRefType::get({count}, rewriter.getI8Type()));
+  buildLoops(rewriter, loc, {count}, [&](OpBuilder &lb, Location l, ValueRange ivs) {
+    lb.create<memref::StoreOp>(l, body(lb, l, flat, ivs[0]), y, ivs);
+  });
+  rewriter.replaceOp(op, *out);
+  return success();
+}
+
+bool isUnsignedTensor(Value v) {
+  return cast<RankedTensorType>(v.getType()).getElementType().isUnsignedInteger();
+}
+
+/// An element of an int8 operand less its zero point, as int32.
+Value centered(OpBuilder &b, Location loc, Value flat, Value i, bool isUnsigned,
+               int64_t zeroPoint) {
+  Value x = widen(b, loc, b.create<memref::LoadOp>(loc, flat, i), isUnsigned);
+  if (zeroPoint)
+    x = b.create<arith::SubIOp>(loc, x, i32Constant(b, loc, zeroPoint));
+  return x;
+}
+
 struct QAddLowering : OpConversionPattern<QAddOp> {
   using OpConversionPattern::OpConversionPattern;
 
   LogicalResult matchAndRewrite(QAddOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
-    FailureOr<Value> out = allocateResult(op, rewriter);
-    if (failed(out))
-      return failure();
-    int64_t count = op.getType().getNumElements();
-    auto flat = MemRefType::get({count}, rewriter.getI8Type());
-    Location loc = op.getLoc();
-    Value a = reinterpretAs(rewriter, loc, adaptor.getLhs(), flat);
-    Value b = reinterpretAs(rewriter, loc, adaptor.getRhs(), flat);
-    Value y = reinterpretAs(rewriter, loc, *out, flat);
-    auto isUnsigned = [](Value v) {
-      return cast<RankedTensorType>(v.getType()).getElementType().isUnsignedInteger();
-    };
-    buildLoops(rewriter, loc, {count}, [&](OpBuilder &lb, Location l, ValueRange ivs) {
-      Type f32 = lb.getF32Type();
+    return lowerFlat(op, {adaptor.getLhs(), adaptor.getRhs()}, rewriter,
+                     [&](OpBuilder &b, Location l, ValueRange flat, Value i) {
+      Type f32 = b.getF32Type();
       auto term = [&](Value buffer, bool isUns, int64_t zeroPoint, float scale) {
-        Value x = widen(lb, l, lb.create<memref::LoadOp>(l, buffer, ivs), isUns);
-        if (zeroPoint)
-          x = lb.create<arith::SubIOp>(l, x, i32Constant(lb, l, zeroPoint));
-        return lb.create<arith::MulFOp>(l, lb.create<arith::SIToFPOp>(l, f32, x),
-                                        floatConstant(lb, l, f32, scale));
+        Value x = centered(b, l, buffer, i, isUns, zeroPoint);
+        return b.create<arith::MulFOp>(l, b.create<arith::SIToFPOp>(l, f32, x),
+                                       floatConstant(b, l, f32, scale));
       };
-      Value sum = lb.create<arith::AddFOp>(
+      Value sum = b.create<arith::AddFOp>(
           l,
-          term(a, isUnsigned(op.getLhs()), static_cast<int64_t>(op.getLhsZeroPoint()),
+          term(flat[0], isUnsignedTensor(op.getLhs()), static_cast<int64_t>(op.getLhsZeroPoint()),
                op.getLhsScale().convertToFloat()),
-          term(b, isUnsigned(op.getRhs()), static_cast<int64_t>(op.getRhsZeroPoint()),
+          term(flat[1], isUnsignedTensor(op.getRhs()), static_cast<int64_t>(op.getRhsZeroPoint()),
                op.getRhsScale().convertToFloat()));
-      lb.create<memref::StoreOp>(
-          l,
-          requantizeToByte(lb, l, sum, static_cast<int64_t>(op.getOutputZeroPoint()),
-                           static_cast<int64_t>(op.getQmin()), static_cast<int64_t>(op.getQmax())),
-          y, ivs);
+      return requantizeToByte(b, l, sum, static_cast<int64_t>(op.getOutputZeroPoint()),
+                              static_cast<int64_t>(op.getQmin()),
+                              static_cast<int64_t>(op.getQmax()));
     });
-    rewriter.replaceOp(op, *out);
-    return success();
+  }
+};
+
+struct QMulLowering : OpConversionPattern<QMulOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult matchAndRewrite(QMulOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    return lowerFlat(op, {adaptor.getLhs(), adaptor.getRhs()}, rewriter,
+                     [&](OpBuilder &b, Location l, ValueRange flat, Value i) {
+      Value a = centered(b, l, flat[0], i, isUnsignedTensor(op.getLhs()),
+                         static_cast<int64_t>(op.getLhsZeroPoint()));
+      Value c = centered(b, l, flat[1], i, isUnsignedTensor(op.getRhs()),
+                         static_cast<int64_t>(op.getRhsZeroPoint()));
+      // |product| <= 255 * 255: exact in int32 and in f32.
+      Value product = b.create<arith::SIToFPOp>(l, b.getF32Type(), b.create<arith::MulIOp>(l, a, c));
+      Value scaled = b.create<arith::MulFOp>(
+          l, product, floatConstant(b, l, b.getF32Type(), op.getScale().convertToFloat()));
+      return requantizeToByte(b, l, scaled, static_cast<int64_t>(op.getOutputZeroPoint()),
+                              static_cast<int64_t>(op.getQmin()),
+                              static_cast<int64_t>(op.getQmax()));
+    });
+  }
+};
+
+struct QTableLowering : OpConversionPattern<QTableOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult matchAndRewrite(QTableOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    bool isUns = isUnsignedTensor(op.getInput());
+    Value table = adaptor.getTable();
+    return lowerFlat(op, {adaptor.getInput()}, rewriter,
+                     [&](OpBuilder &b, Location l, ValueRange flat, Value i) {
+      Value x = b.create<memref::LoadOp>(l, flat[0], i);
+      // The entry: x for uint8, x + 128 for int8 (its bits with the top one flipped).
+      Value index = isUns ? x : b.create<arith::XOrIOp>(l, x, b.create<arith::ConstantOp>(
+                                                                   l, b.getI8IntegerAttr(-128)));
+      index = b.create<arith::IndexCastUIOp>(l, b.getIndexType(), index);
+      return b.create<memref::LoadOp>(l, table, index);
+    });
   }
 };
 
@@ -475,5 +535,5 @@ void lowering::populateQuantizedLowering(RewritePatternSet &patterns,
                                          bool dsp) {
   patterns.add<QConvLowering>(converter, patterns.getContext(), forSize, dsp);
   patterns.add<QPoolLowering>(converter, patterns.getContext(), forSize);
-  patterns.add<QAddLowering>(converter, patterns.getContext());
+  patterns.add<QAddLowering, QMulLowering, QTableLowering>(converter, patterns.getContext());
 }
