@@ -83,6 +83,7 @@ void tinyc::buildLoweringPipeline(OpPassManager &pm, const PipelineOptions &opti
   TinycLowerToLoopsOptions loopOptions;
   loopOptions.optimizeForSize = options.optimizeForSize;
   loopOptions.armDsp = options.armDsp;
+  loopOptions.fixedPointRequant = options.fixedPointRequant;
   pm.addPass(createTinycLowerToLoops(loopOptions));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

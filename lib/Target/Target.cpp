@@ -44,6 +44,7 @@ TargetInfo parseTarget(const EmbeddedTarget &embedded) {
   t.flashBytes = codegen->getInteger("flash_bytes").value_or(0);
   t.ramBytes = codegen->getInteger("ram_bytes").value_or(0);
   t.dsp = codegen->getBoolean("dsp").value_or(false);
+  t.fpu = codegen->getBoolean("fpu").value_or(true);
   t.runtimeBitcode = llvm::StringRef(reinterpret_cast<const char *>(embedded.runtime),
                                      embedded.runtimeSize);
   return t;

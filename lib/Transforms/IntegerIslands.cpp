@@ -268,27 +268,38 @@ struct IntegerLayer {
   std::vector<int64_t> bias;
 };
 
-/// The int32 bias of output channel m from a float op's bias `c` (or none):
-/// DequantizeLinear of int32 gives its integers, as ONNX Runtime's
-/// QLinearConv takes them; a float constant is quantized with the
+/// The int32 bias from a float op's bias `c` (or none), in the accumulator's
+/// scale (input scale times each channel's weight scale). A DequantizeLinear
+/// of int32 whose scale is that (ONNX Runtime's QLinearConv convention) gives
+/// its integers as they are; otherwise the float bias is quantized with the
 /// accumulator's scale.
 LogicalResult readBias(Value c, int64_t m, float inputScale, IntegerLayer &layer, float beta) {
   layer.bias.assign(m, 0);
   if (!c)
     return success();
-  if (auto q = constantQuantized(c); q && beta == 1.0f && elementOf(c.getDefiningOp<DequantizeOp>()
-                                                                          .getInput())
-                                                               .isInteger(32)) {
+  std::vector<float> values;
+  if (std::optional<ConstantQuantized> q = constantQuantized(c)) {
     if (static_cast<int64_t>(q->values.size()) != m)
       return failure();
-    layer.bias = q->values;
-    return success();
+    bool asIs = beta == 1.0f && elementOf(c.getDefiningOp<DequantizeOp>().getInput()).isInteger(32);
+    for (int64_t i = 0; i < m; ++i) {
+      float accScale = inputScale * layer.weightScale[i];
+      float scale = q->params.scaleAt(i);
+      asIs = asIs && std::fabs(scale - accScale) <= 1e-6f * accScale;
+      values.push_back(static_cast<float>(q->values[i]) * scale);
+    }
+    if (asIs) {
+      layer.bias.assign(q->values.begin(), q->values.end());
+      return success();
+    }
+  } else {
+    std::optional<std::vector<float>> f = readConstantFloats(c);
+    if (!f || static_cast<int64_t>(f->size()) != m)
+      return failure();
+    values = *f;
   }
-  std::optional<std::vector<float>> f = readConstantFloats(c);
-  if (!f || static_cast<int64_t>(f->size()) != m)
-    return failure();
   for (int64_t i = 0; i < m; ++i) {
-    double q = std::nearbyint(static_cast<double>(beta * (*f)[i]) /
+    double q = std::nearbyint(static_cast<double>(beta * values[i]) /
                               static_cast<double>(inputScale * layer.weightScale[i]));
     if (std::fabs(q) > 2147483647.0)
       return failure();
@@ -452,7 +463,7 @@ private:
   /// a as [N, 1, k], the weight [n, 1, k].
   Value buildProduct(Location loc, const Activation &in, const Activation &out,
                      const ConstantQuantized &b, bool transB, int64_t k, int64_t n, Value c,
-                     float beta) {
+                     float alpha, float beta) {
     int64_t outAxis = transB ? 0 : 1;
     if (!b.params.perTensor() && b.params.axis != outAxis)
       return {};
@@ -462,8 +473,10 @@ private:
     for (int64_t j = 0; j < n; ++j)
       for (int64_t i = 0; i < k; ++i)
         layer.weight[j * k + i] = b.values[transB ? j * k + i : i * n + j];
+    // alpha scales the product: it joins the weights' scales (so the
+    // requantization multiplier), and the bias is read in that scale.
     for (int64_t j = 0; j < n; ++j)
-      layer.weightScale.push_back(b.params.scaleAt(j));
+      layer.weightScale.push_back(alpha * b.params.scaleAt(j));
     if (c && shapeOf(c).size() > 0 && getNumElements(shapeOf(c)) != n)
       return {}; // a bias that varies along the rows
     if (failed(readBias(c, n, in.scale, layer, beta)))
@@ -481,13 +494,15 @@ private:
   Value rewriteGemm(GemmOp gemm, const Activation &out) {
     std::optional<Activation> in = integerInput(gemm.getA());
     std::optional<ConstantQuantized> b = constantQuantized(gemm.getB());
-    if (!in || !b || gemm.getTransA() || gemm.getAlpha().convertToFloat() != 1.0f ||
+    float alpha = gemm.getAlpha().convertToFloat();
+    if (!in || !b || gemm.getTransA() || !(alpha > 0.0f) || !std::isfinite(alpha) ||
         gemm.getActAttr() || gemm.getQuantAttr())
       return {};
     llvm::ArrayRef<int64_t> bs = shapeOf(gemm.getB());
     bool transB = gemm.getTransB();
     return buildProduct(gemm.getLoc(), *in, out, *b, transB, transB ? bs[1] : bs[0],
-                        transB ? bs[0] : bs[1], gemm.getC(), gemm.getBeta().convertToFloat());
+                        transB ? bs[0] : bs[1], gemm.getC(), alpha,
+                        gemm.getBeta().convertToFloat());
   }
 
   Value rewriteMatMul(MatMulOp matmul, const Activation &out) {
@@ -497,7 +512,7 @@ private:
         matmul.getActAttr() || matmul.getQuantAttr())
       return {};
     llvm::ArrayRef<int64_t> bs = shapeOf(matmul.getRhs());
-    return buildProduct(matmul.getLoc(), *in, out, *b, false, bs[0], bs[1], Value(), 1.0f);
+    return buildProduct(matmul.getLoc(), *in, out, *b, false, bs[0], bs[1], Value(), 1.0f, 1.0f);
   }
 
   /// Add, or Sub as the addition of the negated scaled right operand.

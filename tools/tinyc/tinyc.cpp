@@ -422,6 +422,7 @@ int compile() {
   pipeline.layerMarkers = layerMarkers;
   pipeline.optimizeForSize = optLevel == 's' || optLevel == 'z';
   pipeline.armDsp = target->dsp;
+  pipeline.fixedPointRequant = !target->fpu;
   if (!(factorizeTolerance >= 0.0 && factorizeTolerance < 1.0))
     return fail("--factorize-tolerance=" + std::to_string(factorizeTolerance.getValue()) +
                 " is not in [0, 1)");

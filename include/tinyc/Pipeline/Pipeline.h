@@ -35,6 +35,8 @@ struct PipelineOptions {
   std::string sparseKernel = "auto";
   /// The core has the Arm DSP extension: int8 kernels use SXTB16 and SMLAD.
   bool armDsp = false;
+  /// The core has no FPU: int8 convolutions requantize in fixed point.
+  bool fixedPointRequant = false;
   /// Smaller, slower loop nests (-Os, -Oz).
   bool optimizeForSize = false;
   /// Bracket each layer with calls to profiling markers (tinyc-mark-layers).

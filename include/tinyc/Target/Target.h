@@ -29,6 +29,9 @@ struct TargetInfo {
   int64_t flashBytes = 0, ramBytes = 0;
   /// The core has the Arm DSP extension (codegen.dsp): int8 kernels use SMLAD.
   bool dsp = false;
+  /// The core has a floating-point unit (codegen.fpu, default true); without
+  /// one int8 convolutions requantize in fixed point.
+  bool fpu = true;
   /// The runtime compiled for this target (LLVM bitcode).
   llvm::StringRef runtimeBitcode;
 };

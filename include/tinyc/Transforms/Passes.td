@@ -251,6 +251,8 @@ def TinycLowerToLoops : Pass<"tinyc-lower-to-loops", "::mlir::ModuleOp"> {
            "Smaller loop nests at the cost of speed">,
     Option<"armDsp", "arm-dsp", "bool", /*default=*/"false",
            "int8 kernels use the Arm DSP extension (SXTB16, SMLAD)">,
+    Option<"fixedPointRequant", "fixed-point-requant", "bool", /*default=*/"false",
+           "int8 convolutions requantize in integers (cores without an FPU)">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::func::FuncDialect",

@@ -90,7 +90,7 @@ struct LowerToLoopsPass : tinyc::impl::TinycLowerToLoopsBase<LowerToLoopsPass> {
     populateBinaryLowering(patterns, converter, optimizeForSize);
     populatePoolLowering(patterns, converter, optimizeForSize);
     populateMatMulLowering(patterns, converter);
-    populateQuantizedLowering(patterns, converter, optimizeForSize, armDsp);
+    populateQuantizedLowering(patterns, converter, optimizeForSize, armDsp, fixedPointRequant);
     populateReduceLowering(patterns, converter);
     populateSoftmaxLowering(patterns, converter);
     populateSparseLowering(patterns, converter);

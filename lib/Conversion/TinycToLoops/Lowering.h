@@ -130,9 +130,10 @@ void populateConvLowering(RewritePatternSet &patterns, const TypeConverter &conv
 void populatePoolLowering(RewritePatternSet &patterns, const TypeConverter &converter,
                           bool forSize);
 void populateMatMulLowering(RewritePatternSet &patterns, const TypeConverter &converter);
-/// `dsp`: the core has the Arm DSP extension (SMLAD, SXTB16).
+/// `dsp`: the core has the Arm DSP extension (SMLAD, SXTB16); `fixedPoint`:
+/// convolutions requantize in integers (cores without an FPU).
 void populateQuantizedLowering(RewritePatternSet &patterns, const TypeConverter &converter,
-                               bool forSize, bool dsp);
+                               bool forSize, bool dsp, bool fixedPoint);
 void populateReduceLowering(RewritePatternSet &patterns, const TypeConverter &converter);
 void populateSparseLowering(RewritePatternSet &patterns, const TypeConverter &converter);
 void populateSoftmaxLowering(RewritePatternSet &patterns, const TypeConverter &converter);

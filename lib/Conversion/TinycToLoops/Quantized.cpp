@@ -24,6 +24,11 @@
 #include "WindowSchedule.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/IR/Matchers.h"
+
+#include "llvm/ADT/bit.h"
+
+#include <algorithm>
 
 using namespace mlir;
 using namespace mlir::tinyc;
@@ -56,6 +61,52 @@ Value requantizeToByte(OpBuilder &b, Location loc, Value x, int64_t zeroPoint, i
     q = b.create<arith::AddIOp>(loc, q, i32Constant(b, loc, zeroPoint));
   q = b.create<arith::MaxSIOp>(loc, q, i32Constant(b, loc, qmin));
   q = b.create<arith::MinSIOp>(loc, q, i32Constant(b, loc, qmax));
+  return b.create<arith::TruncIOp>(loc, b.getI8Type(), q);
+}
+
+/// The fixed-point form of clamp(roundeven(acc * multiplier) + zp, qmin,
+/// qmax) for cores without an FPU: the f32 multiplier is exactly
+/// mantissa * 2^-shift (a 24-bit integer and a shift read from its bits once
+/// per channel), so acc * mantissa is exact in 64 bits and the rounding half
+/// to even of its shift is the exact product's. The float form rounds the
+/// product to f32 first, so the two differ only where the exact product lies
+/// within half an f32 ulp of a tie (docs/passes.md).
+struct FixedMultiplier {
+  Value mantissa, shift; // i64
+};
+
+FixedMultiplier splitMultiplier(OpBuilder &b, Location loc, Value multiplier) {
+  Type i64 = b.getI64Type();
+  Value bits = b.create<arith::ExtUIOp>(
+      loc, i64, b.create<arith::BitcastOp>(loc, b.getI32Type(), multiplier));
+  auto c = [&](int64_t v) { return b.create<arith::ConstantOp>(loc, b.getI64IntegerAttr(v)); };
+  Value mantissa = b.create<arith::OrIOp>(loc, b.create<arith::AndIOp>(loc, bits, c(0x7fffff)),
+                                          c(0x800000));
+  Value exponent = b.create<arith::AndIOp>(loc, b.create<arith::ShRUIOp>(loc, bits, c(23)), c(0xff));
+  // multiplier = mantissa * 2^(exponent - 150); the shift is at least 1
+  // (multipliers of 2^23 and more saturate every nonzero accumulator anyway).
+  Value shift = b.create<arith::SubIOp>(loc, c(150), exponent);
+  shift = b.create<arith::MaxSIOp>(loc, b.create<arith::MinSIOp>(loc, shift, c(62)), c(1));
+  return {mantissa, shift};
+}
+
+Value requantizeFixed(OpBuilder &b, Location loc, Value acc, const FixedMultiplier &m,
+                      int64_t zeroPoint, int64_t qmin, int64_t qmax) {
+  Type i64 = b.getI64Type();
+  auto c = [&](int64_t v) { return b.create<arith::ConstantOp>(loc, b.getI64IntegerAttr(v)); };
+  Value product = b.create<arith::MulIOp>(loc, b.create<arith::ExtSIOp>(loc, i64, acc), m.mantissa);
+  Value floor = b.create<arith::ShRSIOp>(loc, product, m.shift);
+  Value rest = b.create<arith::SubIOp>(loc, product, b.create<arith::ShLIOp>(loc, floor, m.shift));
+  Value half = b.create<arith::ShLIOp>(loc, c(1), b.create<arith::SubIOp>(loc, m.shift, c(1)));
+  Value above = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sgt, rest, half);
+  Value tie = b.create<arith::AndIOp>(
+      loc, b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, rest, half),
+      b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ne,
+                              b.create<arith::AndIOp>(loc, floor, c(1)), c(0)));
+  Value up = b.create<arith::ExtUIOp>(loc, i64, b.create<arith::OrIOp>(loc, above, tie));
+  Value q = b.create<arith::AddIOp>(loc, b.create<arith::AddIOp>(loc, floor, up), c(zeroPoint));
+  q = b.create<arith::MaxSIOp>(loc, q, c(qmin));
+  q = b.create<arith::MinSIOp>(loc, q, c(qmax));
   return b.create<arith::TruncIOp>(loc, b.getI8Type(), q);
 }
 
@@ -215,14 +266,18 @@ private:
 };
 
 struct QConvLowering : OpConversionPattern<QConvOp> {
-  QConvLowering(const TypeConverter &converter, MLIRContext *context, bool forSize, bool dsp)
-      : OpConversionPattern(converter, context), forSize(forSize), dsp(dsp) {}
+  QConvLowering(const TypeConverter &converter, MLIRContext *context, bool forSize, bool dsp,
+                bool fixedPoint)
+      : OpConversionPattern(converter, context), forSize(forSize), dsp(dsp),
+        fixedPoint(fixedPoint) {}
 
   LogicalResult matchAndRewrite(QConvOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     FailureOr<Value> out = allocateResult(op, rewriter);
     if (failed(out))
       return failure();
+    if (!forSize && succeeded(lowerSparsePointwise(op, adaptor, rewriter, *out)))
+      return success();
     auto inShape = op.getInput().getType().getShape();
     auto wShape = op.getWeight().getType().getShape();
     auto outShape = op.getType().getShape();
@@ -267,6 +322,91 @@ struct QConvLowering : OpConversionPattern<QConvOp> {
     return success();
   }
 
+  /// A 1x1 convolution (or Gemm) most of whose weights are zero, as
+  /// straight-line code per position: each output channel sums only its
+  /// nonzero weights, as immediates, and the weights take no flash of their
+  /// own. Without padding every tap is taken, so the input's zero point
+  /// folds into the bias: acc = (bias - zp * sum(w)) + sum(x * w). Chosen
+  /// where the code is no larger than the dense weights it replaces (about
+  /// 8 bytes of code per nonzero weight against 1 byte per weight: at least
+  /// 7/8 of the weights zero), where it is also the faster form.
+  LogicalResult lowerSparsePointwise(QConvOp op, OpAdaptor adaptor,
+                                     ConversionPatternRewriter &rewriter, Value out) const {
+    llvm::ArrayRef<int64_t> wShape = op.getWeight().getType().getShape();
+    if (op.getGroup() != 1 || llvm::any_of(wShape.drop_front().drop_back(),
+                                           [](int64_t k) { return k != 1; }) ||
+        llvm::any_of(op.getStrides(), [](int64_t s) { return s != 1; }) ||
+        llvm::any_of(op.getPads(), [](int64_t p) { return p != 0; }))
+      return failure();
+    DenseElementsAttr weightAttr, biasAttr, multiplierAttr;
+    if (!matchPattern(op.getWeight(), m_Constant(&weightAttr)) ||
+        !matchPattern(op.getBias(), m_Constant(&biasAttr)) ||
+        !matchPattern(op.getMultiplier(), m_Constant(&multiplierAttr)))
+      return failure();
+    int64_t m = wShape.front(), c = wShape.back();
+    llvm::SmallVector<int64_t> weights;
+    for (const llvm::APInt &w : weightAttr.getValues<llvm::APInt>())
+      weights.push_back(w.getSExtValue());
+    int64_t nonzero = llvm::count_if(weights, [](int64_t w) { return w != 0; });
+    if (nonzero * 8 > m * c)
+      return failure();
+    llvm::SmallVector<int64_t> bias;
+    for (const llvm::APInt &v : biasAttr.getValues<llvm::APInt>())
+      bias.push_back(v.getSExtValue());
+    llvm::SmallVector<float> multipliers(multiplierAttr.getValues<float>());
+    int64_t inputZero = static_cast<int64_t>(op.getInputZeroPoint());
+    for (int64_t o = 0; o < m; ++o)
+      for (int64_t i = 0; i < c; ++i)
+        bias[o] -= inputZero * weights[o * c + i];
+
+    Location loc = op.getLoc();
+    int64_t positions = op.getType().getNumElements() / m;
+    Value x = reinterpretAs(rewriter, loc, adaptor.getInput(),
+                            MemRefType::get({positions, c}, rewriter.getI8Type()));
+    Value y = reinterpretAs(rewriter, loc, out, MemRefType::get({positions, m}, rewriter.getI8Type()));
+    bool isUnsigned = op.getInput().getType().getElementType().isUnsignedInteger();
+    int64_t zeroPoint = static_cast<int64_t>(op.getOutputZeroPoint());
+    int64_t qmin = static_cast<int64_t>(op.getQmin()), qmax = static_cast<int64_t>(op.getQmax());
+    buildLoops(rewriter, loc, {positions}, [&](OpBuilder &b, Location l, ValueRange ivs) {
+      // The input channels some weight reads, each loaded once.
+      llvm::SmallVector<Value> xs(c);
+      for (int64_t i = 0; i < c; ++i) {
+        bool used = false;
+        for (int64_t o = 0; o < m && !used; ++o)
+          used = weights[o * c + i] != 0;
+        if (used)
+          xs[i] = widen(b, l, b.create<memref::LoadOp>(l, x, ValueRange{ivs[0],
+                                                                        indexConstant(b, l, i)}),
+                        isUnsigned);
+      }
+      for (int64_t o = 0; o < m; ++o) {
+        Value acc = i32Constant(b, l, bias[o]);
+        for (int64_t i = 0; i < c; ++i)
+          if (int64_t w = weights[o * c + i])
+            acc = b.create<arith::AddIOp>(
+                l, acc, b.create<arith::MulIOp>(l, xs[i], i32Constant(b, l, w)));
+        Value result;
+        if (fixedPoint) {
+          uint32_t bits = llvm::bit_cast<uint32_t>(multipliers[o]);
+          int64_t mantissa = (bits & 0x7fffff) | 0x800000;
+          int64_t shift = std::clamp<int64_t>(150 - ((bits >> 23) & 0xff), 1, 62);
+          auto c64 = [&](int64_t v) {
+            return b.create<arith::ConstantOp>(l, b.getI64IntegerAttr(v)).getResult();
+          };
+          result = requantizeFixed(b, l, acc, {c64(mantissa), c64(shift)}, zeroPoint, qmin, qmax);
+        } else {
+          Value scaled = b.create<arith::MulFOp>(
+              l, b.create<arith::SIToFPOp>(l, b.getF32Type(), acc),
+              floatConstant(b, l, b.getF32Type(), multipliers[o]));
+          result = requantizeToByte(b, l, scaled, zeroPoint, qmin, qmax);
+        }
+        b.create<memref::StoreOp>(l, result, y, ValueRange{ivs[0], indexConstant(b, l, o)});
+      }
+    });
+    rewriter.replaceOp(op, out);
+    return success();
+  }
+
   void emitChannels(OpBuilder &b, Location loc, QConvOp op, OpAdaptor adaptor,
                     const WindowSchedule &schedule, Value out, Value n, Value m0,
                     Value channelBase, int64_t mBlock, bool words) const {
@@ -281,22 +421,32 @@ struct QConvLowering : OpConversionPattern<QConvOp> {
                                 channels, biases, words, b, loc);
     int64_t zeroPoint = static_cast<int64_t>(op.getOutputZeroPoint());
     int64_t qmin = static_cast<int64_t>(op.getQmin()), qmax = static_cast<int64_t>(op.getQmax());
+    llvm::SmallVector<FixedMultiplier> fixed;
+    if (fixedPoint)
+      for (Value multiplier : multipliers)
+        fixed.push_back(splitMultiplier(b, loc, multiplier));
     schedule.walk(b, loc, [&](OpBuilder &rb, Location l, const WindowBlock &block) {
       llvm::SmallVector<Value> sums = schedule.reduce(rb, l, block, accumulator);
       for (auto [p, position] : llvm::enumerate(block.positions))
         for (auto [k, m] : llvm::enumerate(channels)) {
-          Value acc = rb.create<arith::SIToFPOp>(l, rb.getF32Type(), sums[p * mBlock + k]);
-          Value scaled = rb.create<arith::MulFOp>(l, acc, multipliers[k]);
+          Value acc = sums[p * mBlock + k];
+          Value result;
+          if (fixedPoint) {
+            result = requantizeFixed(rb, l, acc, fixed[k], zeroPoint, qmin, qmax);
+          } else {
+            Value scaled = rb.create<arith::MulFOp>(
+                l, rb.create<arith::SIToFPOp>(l, rb.getF32Type(), acc), multipliers[k]);
+            result = requantizeToByte(rb, l, scaled, zeroPoint, qmin, qmax);
+          }
           llvm::SmallVector<Value> at{n};
           at.append(position.begin(), position.end());
           at.push_back(m);
-          rb.create<memref::StoreOp>(l, requantizeToByte(rb, l, scaled, zeroPoint, qmin, qmax),
-                                     out, at);
+          rb.create<memref::StoreOp>(l, result, out, at);
         }
     });
   }
 
-  bool forSize, dsp;
+  bool forSize, dsp, fixedPoint;
 };
 
 /// The loop over every element of an element-wise integer op's result:
@@ -532,8 +682,8 @@ struct QPoolLowering : OpConversionPattern<QPoolOp> {
 
 void lowering::populateQuantizedLowering(RewritePatternSet &patterns,
                                          const TypeConverter &converter, bool forSize,
-                                         bool dsp) {
-  patterns.add<QConvLowering>(converter, patterns.getContext(), forSize, dsp);
+                                         bool dsp, bool fixedPoint) {
+  patterns.add<QConvLowering>(converter, patterns.getContext(), forSize, dsp, fixedPoint);
   patterns.add<QPoolLowering>(converter, patterns.getContext(), forSize);
   patterns.add<QAddLowering, QMulLowering, QTableLowering>(converter, patterns.getContext());
 }
