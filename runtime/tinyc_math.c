@@ -37,11 +37,12 @@
 #endif
 #endif
 
-#if !defined(TINYC_MATH_PORTABLE) && defined(__ARM_FEATURE_DIRECTED_ROUNDING)
+/* FPv5 (Cortex-M7, M33) has VRINTN, but LLVM 19 calls roundevenf for llvm.roundeven on every
+ * M-profile core, ARMv8-M Mainline included although it defines __ARM_FEATURE_DIRECTED_ROUNDING;
+ * their target descriptions say -DTINYC_HW_VRINTN, which selects inline assembly instead. */
+#if !defined(TINYC_MATH_PORTABLE) && defined(__ARM_FEATURE_DIRECTED_ROUNDING) && !defined(TINYC_HW_VRINTN)
 #define TINYC_HW_ROUNDEVENF 1
 #endif
-/* FPv5 (Cortex-M7) has VRINTN, but ARMv7-M does not define __ARM_FEATURE_DIRECTED_ROUNDING and
- * LLVM 19 calls roundevenf for llvm.roundeven there; the target description says -DTINYC_HW_VRINTN. */
 #if !defined(TINYC_MATH_PORTABLE) && !defined(TINYC_HW_ROUNDEVENF) && defined(TINYC_HW_VRINTN) && \
     defined(__ARM_FP) && (__ARM_FP & 4)
 #define TINYC_VRINTN_ASM 1

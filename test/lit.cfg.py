@@ -50,6 +50,15 @@ config.substitutions.append((
 config.substitutions.append((
     "%onnx-from-text", "%s %s" % (python, os.path.join(src, "test", "tools", "onnx_from_text.py"))))
 
+# The checker of what an object's instructions, build attributes and undefined symbols need
+# (test/Target): %check-isa OBJECT TARGET [--float-abi ABI].
+config.substitutions.append((
+    "%check-isa", "%s %s --objdump %s --readelf %s --nm %s" % (
+        python, os.path.join(src, "test", "tools", "check_isa.py"),
+        os.path.join(config.llvm_tools_dir, "llvm-objdump"),
+        os.path.join(config.llvm_tools_dir, "llvm-readelf"),
+        os.path.join(config.llvm_tools_dir, "llvm-nm"))))
+
 # Generators of test models for the compression passes, and the runner of
 # their folders.
 config.substitutions.append(("%compression", os.path.join(src, "scripts", "compression")))

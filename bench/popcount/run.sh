@@ -5,7 +5,7 @@
 # usage: bench/popcount/run.sh   (prints a table; docs/bench.md has its output)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd); root=$(cd "$here/../.." && pwd)
-board=$root/targets/cortex-m7
+board=$root/targets/mps2
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 cc -O2 -shared -fPIC -o "$work/insncount.so" "$root/tools/qemu-insncount/insncount.c"
 cat > "$work/markers.c" <<'C'

@@ -20,6 +20,14 @@ using namespace mlir::tinyc;
 
 namespace {
 
+/// The target's triple in LLVM's normal form (arch-vendor-os-environment), as clang and llc
+/// hand it to LLVM. llvm::Triple reads "thumbv6m-none-eabi" as it stands: "eabi" in the OS
+/// place, no environment, so not an AEABI target, and soft-float operations became calls to
+/// __addsf3 & co., which libgcc has for armv7-m but not for armv6-m (only __aeabi_fadd).
+std::string normalizedTriple(const TargetInfo &target) {
+  return llvm::Triple::normalize(target.triple);
+}
+
 std::unique_ptr<llvm::TargetMachine> createTargetMachine(const TargetInfo &target, char optLevel,
                                                          std::string &error) {
   static const bool initialized = [] {
@@ -32,25 +40,26 @@ std::unique_ptr<llvm::TargetMachine> createTargetMachine(const TargetInfo &targe
     return true;
   }();
   (void)initialized;
-  const llvm::Target *llvmTarget = llvm::TargetRegistry::lookupTarget(target.triple, error);
+  const std::string tripleName = normalizedTriple(target);
+  const llvm::Target *llvmTarget = llvm::TargetRegistry::lookupTarget(tripleName, error);
   if (!llvmTarget)
     return nullptr;
   llvm::TargetOptions options;
   if (target.floatABI == "hard")
     options.FloatABIType = llvm::FloatABI::Hard;
-  else if (target.floatABI == "soft")
-    options.FloatABIType = llvm::FloatABI::Soft;
+  else if (target.floatABI == "soft" || target.floatABI == "softfp")
+    options.FloatABIType = llvm::FloatABI::Soft; // softfp: FPU instructions, soft-float calls
   options.MCOptions.ABIName = target.abi;
   // Hosted (Linux) objects end up in position-independent executables; bare
   // metal firmware is linked at fixed addresses.
-  llvm::Triple triple(target.triple);
+  llvm::Triple triple(tripleName);
   llvm::Reloc::Model reloc = triple.isOSLinux() ? llvm::Reloc::PIC_ : llvm::Reloc::Static;
   llvm::CodeGenOptLevel level = optLevel == '0'   ? llvm::CodeGenOptLevel::None
                                 : optLevel == '1' ? llvm::CodeGenOptLevel::Less
                                 : optLevel == '3' ? llvm::CodeGenOptLevel::Aggressive
                                                   : llvm::CodeGenOptLevel::Default;
   return std::unique_ptr<llvm::TargetMachine>(llvmTarget->createTargetMachine(
-      target.triple, target.cpu, target.features, options, reloc, std::nullopt, level));
+      tripleName, target.cpu, target.features, options, reloc, std::nullopt, level));
 }
 
 /// Links the runtime's bitcode; what the model does not call is dropped, the
@@ -152,13 +161,13 @@ LogicalResult tinyc::generateCode(ModuleOp module, const TargetInfo &target,
   std::string error;
   std::unique_ptr<llvm::TargetMachine> tm = createTargetMachine(target, options.optLevel, error);
   if (!tm)
-    return emitError(loc) << "cannot generate code for " << target.triple << ": " << error;
+    return emitError(loc) << "cannot generate code for " << normalizedTriple(target) << ": " << error;
 
   llvm::LLVMContext context;
   std::unique_ptr<llvm::Module> llvmModule = translateModuleToLLVMIR(module, context, options.name);
   if (!llvmModule)
     return emitError(loc) << "cannot translate the model to LLVM IR";
-  llvmModule->setTargetTriple(target.triple);
+  llvmModule->setTargetTriple(normalizedTriple(target));
   llvmModule->setDataLayout(tm->createDataLayout());
   llvmModule->setSourceFileName(options.name);
 

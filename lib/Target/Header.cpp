@@ -129,7 +129,12 @@ void tinyc::writeHeader(const ModelInterface &model, llvm::StringRef source,
                         const TargetInfo &target, llvm::raw_ostream &os) {
   std::string lower = model.name, upper = llvm::StringRef(model.name).upper();
   os << "/* " << lower << ".h: the interface of the model compiled from " << source << "\n"
-     << " * by tinyc for " << target.name << ". Generated; do not edit. */\n"
+     << " * by tinyc for " << target.name
+     // an FPU target compiled for another float ABI: the firmware must use the same
+     << (!target.softFloatRuntimeBitcode.empty() && target.floatABI != "hard"
+             ? " with -mfloat-abi=" + target.floatABI
+             : std::string())
+     << ". Generated; do not edit. */\n"
      << "#ifndef " << upper << "_H\n#define " << upper << "_H\n\n"
      << "#include <stddef.h>\n#include <stdint.h>\n\n"
      << "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n"

@@ -14,6 +14,8 @@ struct EmbeddedTarget {
   const char *json;
   const unsigned char *runtime;
   size_t runtimeSize;
+  const unsigned char *softRuntime; // null where the target has no FPU to do without
+  size_t softRuntimeSize;
 };
 
 #include "EmbeddedTargets.inc"
@@ -47,6 +49,9 @@ TargetInfo parseTarget(const EmbeddedTarget &embedded) {
   t.fpu = codegen->getBoolean("fpu").value_or(true);
   t.runtimeBitcode = llvm::StringRef(reinterpret_cast<const char *>(embedded.runtime),
                                      embedded.runtimeSize);
+  if (embedded.softRuntime)
+    t.softFloatRuntimeBitcode = llvm::StringRef(
+        reinterpret_cast<const char *>(embedded.softRuntime), embedded.softRuntimeSize);
   return t;
 }
 
@@ -75,4 +80,27 @@ std::vector<std::string> mlir::tinyc::getTargetNames() {
     names.push_back(entry.getKey().str());
   llvm::sort(names);
   return names;
+}
+
+std::string mlir::tinyc::setFloatABI(TargetInfo &target, llvm::StringRef floatABI) {
+  if (floatABI != "hard" && floatABI != "softfp" && floatABI != "soft")
+    return ("unknown float ABI '" + floatABI + "'; use hard, softfp or soft").str();
+  if (target.floatABI != "hard" || target.softFloatRuntimeBitcode.empty())
+    return "-mfloat-abi applies to Arm targets with an FPU (their default is hard); '" +
+           target.name + "' has " +
+           (target.floatABI == "soft" ? "no FPU" : "its float ABI fixed by the target");
+  if (floatABI == "hard")
+    return "";
+  // "eabihf" names the hard-float variant of the EABI; softfp and soft objects are plain
+  // EABI (no Tag_ABI_VFP_args), which a -mfloat-abi=softfp or soft firmware links with.
+  llvm::StringRef triple(target.triple);
+  if (triple.consume_back("hf"))
+    target.triple = triple.str();
+  target.floatABI = floatABI.str();
+  if (floatABI == "soft") {
+    // As clang does for -mfloat-abi=soft: no FP registers, hence no FPU instruction at all.
+    target.features = target.features.empty() ? "-fpregs" : target.features + ",-fpregs";
+    target.runtimeBitcode = target.softFloatRuntimeBitcode;
+  }
+  return "";
 }

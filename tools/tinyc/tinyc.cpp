@@ -47,6 +47,12 @@ cl::opt<std::string> outputFile("o", cl::desc("Output file (default: the model's
                                 cl::value_desc("file"), cl::cat(category));
 cl::opt<std::string> targetName("target", cl::desc("Target to compile for"),
                                 cl::value_desc("name"), cl::init("x86-64"), cl::cat(category));
+cl::opt<std::string> floatABI(
+    "mfloat-abi",
+    cl::desc("Float ABI on Arm targets with an FPU: hard (the targets' default: float arguments "
+             "in FPU registers), softfp (FPU instructions, arguments in core registers) or soft "
+             "(no FPU instructions; libgcc's __aeabi_* routines)"),
+    cl::value_desc("hard|softfp|soft"), cl::cat(category));
 cl::opt<std::string> emitKind(
     "emit", cl::desc("What to write: obj (default), asm, llvm (LLVM IR), mlir (tinyc IR after "
                      "the tensor passes), mlir-import (tinyc IR as imported)"),
@@ -299,10 +305,17 @@ struct PendingFile {
 int compile() {
   if (inputFile.empty())
     return fail("no input model; usage: tinyc model.onnx -target=NAME -o model.o (see --help)");
-  const TargetInfo *target = lookupTarget(targetName);
-  if (!target)
+  const TargetInfo *known = lookupTarget(targetName);
+  if (!known)
     return fail("unknown target '" + targetName + "'; known targets: " +
                 llvm::join(getTargetNames(), ", "));
+  TargetInfo adjusted = *known;
+  if (floatABI.getNumOccurrences()) {
+    std::string problem = setFloatABI(adjusted, floatABI);
+    if (!problem.empty())
+      return fail(problem);
+  }
+  const TargetInfo *target = &adjusted;
   std::optional<EmitKind> emit;
   bool emitImport = emitKind == "mlir-import";
   bool emitMLIR = emitKind == "mlir" || emitImport;

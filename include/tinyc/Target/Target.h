@@ -34,7 +34,17 @@ struct TargetInfo {
   bool fpu = true;
   /// The runtime compiled for this target (LLVM bitcode).
   llvm::StringRef runtimeBitcode;
+  /// On an Arm core with an FPU (floatABI "hard"): the runtime compiled without
+  /// it, for -mfloat-abi=soft; empty elsewhere.
+  llvm::StringRef softFloatRuntimeBitcode;
 };
+
+/// `target` compiled for with another float ABI (clang's -mfloat-abi): "hard"
+/// (float arguments in FPU registers), "softfp" (FPU instructions, arguments in
+/// core registers) or "soft" (no FPU instructions at all). Only Arm targets with
+/// an FPU have the choice; otherwise, or for an unknown name, returns an error
+/// message and leaves `target` alone.
+std::string setFloatABI(TargetInfo &target, llvm::StringRef floatABI);
 
 /// The target named `name`, or null.
 const TargetInfo *lookupTarget(llvm::StringRef name);

@@ -1,4 +1,5 @@
-/* newlib system calls over Arm semihosting, for test programs on QEMU's mps2-an500.
+/* newlib system calls over Arm semihosting, for test programs on QEMU's MPS2 boards
+ * (mps2-an385, mps2-an386, mps2-an500, mps2-an505: every Cortex-M target).
  *
  * QEMU (-semihosting-config enable=on,target=native) implements the calls on the host:
  * stdout and stderr are the host console ":tt", and the exit status of the program becomes
@@ -148,6 +149,8 @@ static void put_hex(char *out, size_t *at, uint32_t v)
         out[(*at)++] = "0123456789abcdef"[(v >> shift) & 0xfu];
 }
 
+/* The fault status registers of ARMv7-M and ARMv8-M Mainline. armv6-m programs (cortex-m0plus)
+ * run on mps2-an385's Cortex-M3, which has them too. */
 #define SCB_CFSR (*(volatile uint32_t *)0xE000ED28u)
 #define SCB_HFSR (*(volatile uint32_t *)0xE000ED2Cu)
 #define SCB_MMFAR (*(volatile uint32_t *)0xE000ED34u)

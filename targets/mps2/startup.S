@@ -1,8 +1,13 @@
-/* Reset and exception entry for test programs on QEMU's mps2-an500 (Cortex-M7).
+/* Reset and exception entry for test programs on QEMU's MPS2 boards (every Cortex-M target:
+ * mps2-an385, mps2-an386, mps2-an500, mps2-an505).
  *
- * QEMU loads the ELF and takes the initial SP and PC from the vector table at address 0
- * (VTOR resets to 0). The reset handler is written in assembly because the FPU must be
- * enabled before any compiled code runs: compilers use VFP registers for plain copies. */
+ * QEMU loads the ELF and takes the initial SP and PC from the vector table at VTOR's reset
+ * value (0 on the MPS2 boards, 0x10000000 on the TrustZone board mps2-an505, where the core
+ * starts in the secure state). The reset handler is written in assembly because the FPU must
+ * be enabled before any compiled code runs: compilers use VFP registers for plain copies.
+ *
+ * The code is the Thumb subset of ARMv6-M, so that the same file assembles for
+ * cortex-m0plus; what only ARMv7-M/ARMv8-M Mainline have is under #if. */
     .syntax unified
     .thumb
 
@@ -13,7 +18,7 @@ tinyc_vectors:
     .word __stack_top             /* 0: initial main stack pointer */
     .word Reset_Handler           /* 1: reset */
     .rept 14                      /* 2-15: NMI, HardFault, MemManage, BusFault, UsageFault,
-                                     reserved, SVCall, DebugMon, PendSV, SysTick: none of
+                                     SecureFault, SVCall, DebugMon, PendSV, SysTick: none of
                                      them is expected, so all of them report and stop */
     .word Fault_Handler
     .endr
@@ -27,17 +32,24 @@ tinyc_vectors:
     .global Reset_Handler
     .type Reset_Handler, %function
 Reset_Handler:
+#if defined(__ARM_FP)
     /* CPACR (0xE000ED88): full access to CP10 and CP11, the FPU */
     ldr   r0, =0xE000ED88
     ldr   r1, [r0]
-    orr   r1, r1, #(0xF << 20)
+    ldr   r2, =(0xF << 20)
+    orrs  r1, r2
     str   r1, [r0]
+#endif
+#if __ARM_ARCH_7M__ || __ARM_ARCH_7EM__ || __ARM_ARCH_8M_MAIN__
     /* SHCSR (0xE000ED24): enable the MemManage, BusFault and UsageFault exceptions, so a
-     * fault is reported as what it is instead of escalating to HardFault */
+     * fault is reported as what it is instead of escalating to HardFault (ARMv6-M has
+     * HardFault only) */
     ldr   r0, =0xE000ED24
     ldr   r1, [r0]
-    orr   r1, r1, #(7 << 16)
+    ldr   r2, =(7 << 16)
+    orrs  r1, r2
     str   r1, [r0]
+#endif
     dsb
     isb
     /* copy .data from its load address in flash */
@@ -46,8 +58,10 @@ Reset_Handler:
     ldr   r2, =__data_end
 1:  cmp   r1, r2
     bhs   2f
-    ldr   r3, [r0], #4
-    str   r3, [r1], #4
+    ldr   r3, [r0]
+    str   r3, [r1]
+    adds  r0, #4
+    adds  r1, #4
     b     1b
     /* zero .bss */
 2:  ldr   r1, =__bss_start
@@ -55,7 +69,8 @@ Reset_Handler:
     movs  r3, #0
 3:  cmp   r1, r2
     bhs   4f
-    str   r3, [r1], #4
+    str   r3, [r1]
+    adds  r1, #4
     b     3b
     /* newlib's static constructors (its stdio setup among them), then the program */
 4:  bl    __libc_init_array
@@ -72,12 +87,16 @@ Reset_Handler:
     .global Fault_Handler
     .type Fault_Handler, %function
 Fault_Handler:
-    tst   lr, #4
-    ite   eq
-    mrseq r0, msp
-    mrsne r0, psp
-    mrs   r1, ipsr
-    b     tinyc_fault_report
+    movs  r0, #4
+    mov   r1, lr
+    tst   r0, r1
+    bne   1f
+    mrs   r0, msp
+    b     2f
+1:  mrs   r0, psp
+2:  mrs   r1, ipsr
+    ldr   r2, =tinyc_fault_report
+    bx    r2
     .size Fault_Handler, . - Fault_Handler
 
     /* __libc_init_array calls _init; -nostartfiles leaves out crti.o, which defines it */
