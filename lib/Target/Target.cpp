@@ -101,6 +101,8 @@ std::string mlir::tinyc::setFloatABI(TargetInfo &target, llvm::StringRef floatAB
     // As clang does for -mfloat-abi=soft: no FP registers, hence no FPU instruction at all.
     target.features = target.features.empty() ? "-fpregs" : target.features + ",-fpregs";
     target.runtimeBitcode = target.softFloatRuntimeBitcode;
+    // No FPU instruction: int8 convolutions requantize in fixed point.
+    target.fpu = false;
   }
   return "";
 }

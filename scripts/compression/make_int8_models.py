@@ -23,6 +23,8 @@ usage: make_int8_models.py OUT [--only NAME]...
   activation_tables   Sigmoid, Tanh, HardSwish, LeakyRelu, each alone in an island: 256-entry tables
   sub_mul             Sub and Mul of two quantized tensors of different scales
   concat_pad          Concat of inputs with different scales (requantized by tables), then a constant Pad
+  sparse_pointwise    Conv 1x1, 16 -> 24, 92 % of the weights zero, one channel all zero; then a Gemm
+                      with 90 % zero weights (straight-line code with immediate weights)
 """
 import os
 import sys
@@ -224,6 +226,22 @@ def build(name, rng):
         c = b.qdq(b.node("Concat", [x, y], axis=1), 0.025, 1)
         out = b.qdq(b.node("Pad", [c, b.const(np.array([0, 0, 1, 2, 0, 0, 2, 1], np.int64)),
                                    b.const(np.float32(0.3))]), 0.025, 1)
+    elif name == "sparse_pointwise":
+        shape = [1, 16, 4, 5]
+        x = b.qdq("x", x_scale, 5)
+        w, ws = b.weight([24, 16, 1, 1])
+        wq = numpy_helper.to_array(b.inits[-3]).copy()
+        wq[rng.random(wq.shape) < 0.92] = 0
+        wq[3] = 0
+        b.inits[-3] = numpy_helper.from_array(wq, b.inits[-3].name)
+        y = b.node("Conv", [x, w, b.bias(24, x_scale, ws)], kernel_shape=[1, 1])
+        y = b.qdq(b.node("Relu", [y]), 0.03, -128)
+        y = b.qdq(b.node("Flatten", [y]), 0.03, -128)
+        g, gs = b.weight([10, 480])
+        gq = numpy_helper.to_array(b.inits[-3]).copy()
+        gq[rng.random(gq.shape) < 0.9] = 0
+        b.inits[-3] = numpy_helper.from_array(gq, b.inits[-3].name)
+        out = b.qdq(b.node("Gemm", [y, g, b.bias(10, 0.03, gs)], transB=1), 0.05, 0)
     else:
         raise ValueError(name)
     model = b.model(name, [float_input(shape)], out)
@@ -234,7 +252,7 @@ def build(name, rng):
 NAMES = ["conv3x3_relu", "conv_rgb_stride2", "depthwise", "grouped_dilated", "pointwise",
          "conv_uint8", "conv_1d", "weight_zero_point", "gemm_transb", "matmul", "residual",
          "avgpool", "global_pool_gemm", "maxpool_reshape", "stays_float", "activation_tables",
-         "sub_mul", "concat_pad"]
+         "sub_mul", "concat_pad", "sparse_pointwise"]
 
 
 def main(argv):
