@@ -296,13 +296,17 @@ struct QConvLowering : OpConversionPattern<QConvOp> {
     // Words of four channels need the signed input SXTAB16 widens.
     bool words = dsp && inPerGroup % 4 == 0 &&
                  !op.getInput().getType().getElementType().isUnsignedInteger();
-    // 2 channels x 2 positions of SMLAD accumulators: with the widened
-    // input and weight pairs and the pointers they fit the core's 13
-    // registers (on KWS's 1x1 layers, measured: 2x2 1.97 instructions per
-    // MAC, 4x1 2.00, 4x2 2.06, 2x4 2.25); 4 x 4 for the scalar reduction.
-    int64_t positionBlock = forSize ? 1 : words ? 2 : 4;
+    // Blocks of output channels x positions whose int32 accumulators fit the
+    // core's 13 registers with the operands: 2 x 2 for the SMLAD words and
+    // for the scalar reduction (measured per layer kind on the MLPerf models:
+    // SMLAD 1x1 on KWS 2x2 1.97 instructions per MAC, 4x1 2.00, 4x2 2.06,
+    // 2x4 2.25; the scalar first convolution of VWW 2x2 3.07, 4x1 3.17,
+    // 4x4 4.11), and 1 x 4 for depthwise layers (one channel per group:
+    // 4 positions 3.66, 2 positions 4.09).
+    bool depthwise = outPerGroup == 1;
+    int64_t positionBlock = forSize ? 1 : depthwise ? 4 : 2;
     WindowSchedule schedule(std::move(geometry), positionBlock, forSize);
-    int64_t mBlock = words ? std::min<int64_t>(outPerGroup, 2) : ConvOp::getChannelBlock(outPerGroup);
+    int64_t mBlock = std::min<int64_t>(outPerGroup, 2);
 
     buildLoops(rewriter, op.getLoc(), {outShape[0], group},
                [&](OpBuilder &b, Location loc, ValueRange outer) {
