@@ -348,6 +348,8 @@ struct QConvLowering : OpConversionPattern<QConvOp> {
         !matchPattern(op.getMultiplier(), m_Constant(&multiplierAttr)))
       return failure();
     int64_t m = wShape.front(), c = wShape.back();
+    if (m == 0 || c == 0 || op.getType().getNumElements() == 0)
+      return failure();
     llvm::SmallVector<int64_t> weights;
     for (const llvm::APInt &w : weightAttr.getValues<llvm::APInt>())
       weights.push_back(w.getSExtValue());
