@@ -556,3 +556,11 @@ LogicalResult onnx_import::convertPRelu(NodeImporter &n) {
   n.setOutput(0, n.create<SelectOp>(type, negative, scaled, *x));
   return success();
 }
+
+LogicalResult onnx_import::convertLog(NodeImporter &n) {
+  return convertActivation(n, ActivationKind::log, {});
+}
+
+LogicalResult onnx_import::convertSoftplus(NodeImporter &n) {
+  return convertActivation(n, ActivationKind::softplus, {});
+}
