@@ -538,3 +538,49 @@ double tinyc_exp(double x)
         return u2d(round_shift64(big, (unsigned)s2));
     }
 }
+
+/* ---- single precision natural logarithm ----
+ *
+ * The reduction and polynomial of FreeBSD's e_logf.c (Sun Microsystems, 1993: "Permission to
+ * use, copy, modify, and distribute this software is freely granted, provided that this
+ * notice is preserved"), as musl has it: x = 2^k * (1 + f) with 1 + f in [sqrt(2)/2, sqrt(2)),
+ * log(1 + f) = f - f^2/2 + s * (f^2/2 + R(s^2)) with s = f / (2 + f), R a minimax polynomial
+ * of degree 8 in s (four terms in s^2), and k * ln2 split into a high part whose product with
+ * k is exact and a low part. */
+float tinyc_logf(float x)
+{
+    static const float ln2_hi = 0x1.62e3p-1f;       /* 6.9313812256e-01, 16 bits: k * ln2_hi exact */
+    static const float ln2_lo = 0x1.2fefa2p-17f;    /* 9.0580006145e-06 */
+    static const float lg1 = 0xaaaaaa.0p-24f, lg2 = 0xccce13.0p-25f, lg3 = 0x91e9ee.0p-25f,
+                       lg4 = 0xf89e26.0p-26f;
+    uint32_t ix = f2u(x);
+    int32_t k = 0;
+    float f, s, z, w, r, hfsq, dk;
+    if (ix < 0x00800000u || (ix & F32_SIGN)) {
+        if ((ix & F32_ABS) == 0)
+            return u2f(F32_SIGN | F32_INF); /* log(+-0) = -inf */
+        if ((ix & F32_ABS) > F32_INF)
+            return x + x; /* nan */
+        if (ix & F32_SIGN)
+            return u2f(0x7fc00000u); /* negative: nan */
+        /* subnormal: scale into the normal range */
+        k -= 25;
+        ix = f2u(x * 0x1p25f);
+    } else if (ix >= F32_INF) {
+        return x + x; /* +inf, nan */
+    } else if (ix == 0x3f800000u) {
+        return 0.0f;
+    }
+    /* 1 + f in [sqrt(2)/2, sqrt(2)): shift the mantissa's range by that of sqrt(2)/2 */
+    ix += 0x3f800000u - 0x3f3504f3u;
+    k += (int32_t)(ix >> 23) - 0x7f;
+    ix = (ix & 0x007fffffu) + 0x3f3504f3u;
+    f = u2f(ix) - 1.0f;
+    s = f / (2.0f + f);
+    z = s * s;
+    w = z * z;
+    r = z * (lg1 + w * lg3) + w * (lg2 + w * lg4);
+    hfsq = 0.5f * f * f;
+    dk = (float)k;
+    return s * (hfsq + r) + dk * ln2_lo - hfsq + f + dk * ln2_hi;
+}

@@ -12,6 +12,7 @@
  *   tinyc_roundevenf exact;     round half to even, as IEEE 754 roundToIntegralTiesToEven
  *   tinyc_sqrtf      exact;     correctly rounded, sqrt(-0) = -0, sqrt(x < 0) = nan
  *   tinyc_exp        <= 1 ulp;  double precision, same special cases as tinyc_expf
+ *   tinyc_logf       <= 1 ulp;  log(+-0) = -inf, log(x < 0) = nan, log(+inf) = +inf
  */
 #ifndef TINYC_RUNTIME_H
 #define TINYC_RUNTIME_H
@@ -26,6 +27,7 @@ float tinyc_sigmoidf(float x);
 float tinyc_roundevenf(float x);
 float tinyc_sqrtf(float x);
 double tinyc_exp(double x);
+float tinyc_logf(float x);
 
 #ifdef __cplusplus
 }

@@ -59,6 +59,8 @@ unsigned ActivationAttr::getNumParameters(ActivationKind kind) {
   case ActivationKind::ceil:
   case ActivationKind::round:
   case ActivationKind::softsign:
+  case ActivationKind::log:
+  case ActivationKind::softplus:
     return 0;
   case ActivationKind::leaky_relu:
   case ActivationKind::elu:
@@ -86,6 +88,8 @@ bool ActivationAttr::callsRuntime(ActivationKind kind) {
   case ActivationKind::elu:
   case ActivationKind::selu:
   case ActivationKind::celu:
+  case ActivationKind::log:
+  case ActivationKind::softplus:
     return true;
   default:
     return false;
@@ -192,6 +196,8 @@ float scalar::HostArithmetic::call(RuntimeFunction fn, float x) const {
     return tinyc_roundevenf(x);
   case RuntimeFunction::sqrt:
     return tinyc_sqrtf(x);
+  case RuntimeFunction::log:
+    return tinyc_logf(x);
   }
   llvm_unreachable("unknown runtime function");
 }

@@ -7,6 +7,9 @@
 #include "llvm/Support/MathExtras.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
+#include <cmath>
+
 using namespace mlir;
 using namespace mlir::tinyc;
 
@@ -363,6 +366,155 @@ FailureOr<Shape> tinyc::inferReduceShape(llvm::ArrayRef<int64_t> input,
       result.push_back(1);
   }
   return result;
+}
+
+FailureOr<llvm::SmallVector<int64_t>> tinyc::computeSliceIndices(int64_t extent, int64_t start,
+                                                                 int64_t end, int64_t step,
+                                                                 EmitErrorFn emitError) {
+  if (step == 0) {
+    emitError() << "slice step is 0";
+    return failure();
+  }
+  // Adding the extent to a negative bound cannot overflow: the bound is at
+  // least INT64_MIN and the extent positive.
+  if (start < 0)
+    start += extent;
+  if (end < 0)
+    end += extent;
+  if (step > 0) {
+    start = std::clamp<int64_t>(start, 0, extent);
+    end = std::clamp<int64_t>(end, 0, extent);
+  } else {
+    start = std::clamp<int64_t>(start, 0, extent - 1);
+    end = std::clamp<int64_t>(end, -1, extent - 1);
+  }
+  llvm::SmallVector<int64_t> indices;
+  for (int64_t i = start; step > 0 ? i < end : i > end; i += step) {
+    indices.push_back(i);
+    // Steps as large as INT64_MAX would overflow i.
+    if ((step > 0 && i > end - step) || (step < 0 && i < end - step))
+      break;
+  }
+  return indices;
+}
+
+FailureOr<llvm::SmallVector<int64_t>>
+tinyc::inferSplitSizes(int64_t extent, std::optional<llvm::ArrayRef<int64_t>> sizes, int64_t count,
+                       bool unevenLast, EmitErrorFn emitError) {
+  llvm::SmallVector<int64_t> result;
+  if (sizes) {
+    int64_t sum = 0;
+    for (int64_t s : *sizes) {
+      if (s < 0) {
+        emitError() << "split size " << s << " is negative";
+        return failure();
+      }
+      sum += s;
+      result.push_back(s);
+    }
+    if (sum != extent) {
+      emitError() << "split sizes " << formatShape(*sizes) << " add up to " << sum
+                  << ", not the extent " << extent << " of the axis";
+      return failure();
+    }
+    return result;
+  }
+  if (count <= 0) {
+    emitError() << "cannot split into " << count << " outputs";
+    return failure();
+  }
+  if (unevenLast) {
+    int64_t part = (extent + count - 1) / count;
+    for (int64_t i = 0, left = extent; i < count; ++i, left -= part)
+      result.push_back(std::clamp<int64_t>(left, 0, part));
+    if (part * (count - 1) >= extent && count > 1) {
+      emitError() << "cannot split an axis of extent " << extent << " into " << count
+                  << " nonempty parts";
+      return failure();
+    }
+    return result;
+  }
+  if (extent % count != 0) {
+    emitError() << "cannot split an axis of extent " << extent << " into " << count
+                << " equal parts";
+    return failure();
+  }
+  result.assign(count, extent / count);
+  return result;
+}
+
+FailureOr<Shape> tinyc::inferTileShape(llvm::ArrayRef<int64_t> input,
+                                       llvm::ArrayRef<int64_t> repeats, EmitErrorFn emitError) {
+  if (repeats.size() != input.size()) {
+    emitError() << repeats.size() << " repeats for an input of rank " << input.size();
+    return failure();
+  }
+  Shape result;
+  for (auto [d, r] : llvm::zip(input, repeats)) {
+    if (r < 0) {
+      emitError() << "repeat count " << r << " is negative";
+      return failure();
+    }
+    result.push_back(d * r);
+  }
+  if (!getCheckedNumElements(result)) {
+    emitError() << "tiled shape " << formatShape(result) << " is too large";
+    return failure();
+  }
+  return result;
+}
+
+static LogicalResult checkBlockInput(llvm::ArrayRef<int64_t> input, int64_t blocksize,
+                                     EmitErrorFn emitError) {
+  if (input.size() != 4) {
+    emitError() << "input of shape " << formatShape(input) << " is not 4-d (NCHW)";
+    return failure();
+  }
+  if (blocksize <= 0) {
+    emitError() << "blocksize " << blocksize << " is not positive";
+    return failure();
+  }
+  return success();
+}
+
+FailureOr<Shape> tinyc::inferDepthToSpaceShape(llvm::ArrayRef<int64_t> input, int64_t blocksize,
+                                               EmitErrorFn emitError) {
+  if (failed(checkBlockInput(input, blocksize, emitError)))
+    return failure();
+  if (input[1] % (blocksize * blocksize) != 0) {
+    emitError() << input[1] << " channels are not a multiple of blocksize^2 = "
+                << blocksize * blocksize;
+    return failure();
+  }
+  return Shape{input[0], input[1] / (blocksize * blocksize), input[2] * blocksize,
+               input[3] * blocksize};
+}
+
+FailureOr<Shape> tinyc::inferSpaceToDepthShape(llvm::ArrayRef<int64_t> input, int64_t blocksize,
+                                               EmitErrorFn emitError) {
+  if (failed(checkBlockInput(input, blocksize, emitError)))
+    return failure();
+  if (input[2] % blocksize != 0 || input[3] % blocksize != 0) {
+    emitError() << "height " << input[2] << " and width " << input[3]
+                << " are not multiples of blocksize " << blocksize;
+    return failure();
+  }
+  return Shape{input[0], input[1] * blocksize * blocksize, input[2] / blocksize,
+               input[3] / blocksize};
+}
+
+FailureOr<int64_t> tinyc::inferRangeCount(double start, double limit, double delta,
+                                          EmitErrorFn emitError) {
+  if (delta == 0 || std::isnan(start) || std::isnan(limit) || std::isnan(delta)) {
+    emitError() << "range delta is 0 or a bound is NaN";
+    return failure();
+  }
+  double count = std::ceil((limit - start) / delta);
+  if (!(count < double(int64_t{1} << 40))) {
+    emitError() << "range of " << count << " elements is too large";
+    return failure();
+  }
+  return std::max<int64_t>(static_cast<int64_t>(count), 0);
 }
 
 LogicalResult tinyc::verifyQuantParam(llvm::ArrayRef<int64_t> input, llvm::ArrayRef<int64_t> param,

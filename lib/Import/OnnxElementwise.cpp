@@ -517,3 +517,50 @@ LogicalResult onnx_import::convertSign(NodeImporter &n) {
   n.setOutput(0, n.create<SignOp>(n.inputType(0), *x));
   return success();
 }
+
+LogicalResult onnx_import::convertPRelu(NodeImporter &n) {
+  if (failed(n.rejectUnknownAttributes({"consumed_inputs"})))
+    return failure();
+  FailureOr<Value> x = n.requiredInput(0), slope = n.requiredInput(1);
+  if (failed(x) || failed(slope))
+    return failure();
+  RankedTensorType type = n.inputType(0);
+  Type elem = type.getElementType();
+  if (n.inputType(1).getElementType() != elem)
+    return n.error() << "X and slope have different element types " << elem << " and "
+                     << n.inputType(1).getElementType();
+  if (!isSupportedArithmeticType(elem) || elem.isUnsignedInteger())
+    return n.error() << "element type " << elem << " is not supported";
+  // Before opset 7, a 1-d slope of X's channel count is per channel (what
+  // PyTorch exported then); align it with dimension 1.
+  if (n.opset < 7 && n.inputType(1).getRank() == 1 && type.getRank() >= 2 &&
+      n.inputType(1).getDimSize(0) == type.getDimSize(1)) {
+    Shape aligned(type.getRank() - 1, 1);
+    aligned[0] = type.getDimSize(1);
+    *slope = n.reshape(*slope, aligned);
+  }
+  // The slope broadcasts to X, never X to the slope (unidirectional).
+  FailureOr<Shape> shape = broadcastShapes(
+      type.getShape(), cast<RankedTensorType>(slope->getType()).getShape(), n.errorFn());
+  if (failed(shape))
+    return failure();
+  if (llvm::ArrayRef<int64_t>(*shape) != type.getShape())
+    return n.error() << "slope of shape " << formatShape(n.inputType(1).getShape())
+                     << " does not broadcast to X of shape " << formatShape(type.getShape());
+  // x < 0 ? x * slope : x, ONNX's definition; NaN is not < 0 and stays NaN.
+  Value negative = n.create<CompareOp>(
+      n.tensorType(type.getShape(), n.builder.getI1Type()),
+      CompareKindAttr::get(n.builder.getContext(), CompareKind::lt), *x,
+      n.scalarConstant(elem, 0.0));
+  Value scaled = n.create<MulOp>(type, *x, *slope, ActivationAttr(), FakeQuantAttr());
+  n.setOutput(0, n.create<SelectOp>(type, negative, scaled, *x));
+  return success();
+}
+
+LogicalResult onnx_import::convertLog(NodeImporter &n) {
+  return convertActivation(n, ActivationKind::log, {});
+}
+
+LogicalResult onnx_import::convertSoftplus(NodeImporter &n) {
+  return convertActivation(n, ActivationKind::softplus, {});
+}

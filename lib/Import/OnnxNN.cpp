@@ -386,3 +386,51 @@ LogicalResult onnx_import::convertReduceMin(NodeImporter &n) {
 LogicalResult onnx_import::convertReduceProd(NodeImporter &n) {
   return convertReduce(n, ReduceKind::prod, 18);
 }
+
+LogicalResult onnx_import::convertLogSoftmax(NodeImporter &n) {
+  if (failed(n.rejectUnknownAttributes({"axis"})))
+    return failure();
+  FailureOr<Value> x = n.requiredInput(0);
+  if (failed(x) || failed(requireFloat(n, 0)))
+    return failure();
+  RankedTensorType type = n.inputType(0);
+  if (!type.getElementType().isF32())
+    return n.error() << "only float LogSoftmax is supported";
+  int64_t rank = type.getRank();
+  if (rank == 0)
+    return n.error() << "input is a scalar";
+  FailureOr<int64_t> axis = n.normalizeAxis(n.getInt("axis", n.opset < 13 ? 1 : -1), rank, "axis");
+  if (failed(axis))
+    return failure();
+  // Before opset 13 the normalization runs over all dimensions from `axis`
+  // on: flatten them into one, as for Softmax.
+  Value input = *x;
+  int64_t reduced = *axis;
+  llvm::ArrayRef<int64_t> shape = type.getShape();
+  if (n.opset < 13 && *axis != rank - 1) {
+    input = n.reshape(*x, {getNumElements(shape.take_front(*axis)),
+                           getNumElements(shape.drop_front(*axis))});
+    reduced = 1;
+  }
+  // ONNX's reference, in its order: t = x - max(x); y = t - log(sum(exp(t))).
+  MLIRContext *context = n.builder.getContext();
+  auto inputType = cast<RankedTensorType>(input.getType());
+  Shape kept(inputType.getShape());
+  kept[reduced] = 1;
+  auto keptType = n.tensorType(kept, inputType.getElementType());
+  auto reduce = [&](Value v, ReduceKind kind) {
+    return n.create<ReduceOp>(keptType, v, ReduceKindAttr::get(context, kind),
+                              n.builder.getDenseI64ArrayAttr({reduced}), n.builder.getBoolAttr(true));
+  };
+  auto activation = [&](Value v, ActivationKind kind) {
+    return n.create<ActivationOp>(cast<RankedTensorType>(v.getType()), v,
+                                  ActivationAttr::get(context, kind));
+  };
+  Value shifted = n.create<SubOp>(inputType, input, reduce(input, ReduceKind::max),
+                                  ActivationAttr(), FakeQuantAttr());
+  Value logSum = activation(reduce(activation(shifted, ActivationKind::exp), ReduceKind::sum),
+                            ActivationKind::log);
+  Value result = n.create<SubOp>(inputType, shifted, logSum, ActivationAttr(), FakeQuantAttr());
+  n.setOutput(0, n.reshape(result, shape));
+  return success();
+}

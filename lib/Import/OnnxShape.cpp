@@ -417,3 +417,349 @@ LogicalResult onnx_import::convertDropout(NodeImporter &n) {
   }
   return success();
 }
+
+//===----------------------------------------------------------------------===//
+// Slicing, splitting, tiling and broadcasting: gathers at constant indices
+//===----------------------------------------------------------------------===//
+
+/// `x` with the elements at `indices` along `axis`, in that order: a
+/// tinyc.gather with constant indices, which copies exactly and folds when
+/// `x` is constant. Slice, Split, Tile and Expand are one such gather per
+/// dimension they change; an identity gather is skipped.
+static Value gatherAlong(NodeImporter &n, Value x, int64_t axis, llvm::ArrayRef<int64_t> indices) {
+  auto type = cast<RankedTensorType>(x.getType());
+  bool identity = static_cast<int64_t>(indices.size()) == type.getDimSize(axis);
+  for (auto [i, index] : llvm::enumerate(indices))
+    identity &= index == static_cast<int64_t>(i);
+  if (identity)
+    return x;
+  // int32 indices: half the flash of int64, and no tensor tinyc compiles has
+  // 2^31 elements along an axis.
+  llvm::SmallVector<int32_t> narrow(indices.begin(), indices.end());
+  auto indexType = n.tensorType({static_cast<int64_t>(indices.size())}, n.builder.getI32Type());
+  Value indexValues = n.constant(DenseElementsAttr::get(indexType, llvm::ArrayRef<int32_t>(narrow)));
+  Shape shape(type.getShape());
+  shape[axis] = indices.size();
+  return n.create<GatherOp>(n.tensorType(shape, type.getElementType()), x, indexValues,
+                            n.builder.getI64IntegerAttr(axis));
+}
+
+/// The constant integer input `i`, or `fallback` when the input is absent.
+static FailureOr<llvm::SmallVector<int64_t>> optionalInts(NodeImporter &n, unsigned i,
+                                                          llvm::StringRef what,
+                                                          llvm::SmallVector<int64_t> fallback) {
+  if (!n.input(i))
+    return fallback;
+  return n.constantInts(i, what);
+}
+
+LogicalResult onnx_import::convertSlice(NodeImporter &n) {
+  if (failed(n.rejectUnknownAttributes({"starts", "ends", "axes"})))
+    return failure();
+  FailureOr<Value> x = n.requiredInput(0);
+  if (failed(x))
+    return failure();
+  llvm::ArrayRef<int64_t> in = n.inputType(0).getShape();
+  int64_t rank = in.size();
+  llvm::SmallVector<int64_t> starts, ends, axes, steps;
+  if (n.opset < 10) {
+    starts = n.getInts("starts");
+    ends = n.getInts("ends");
+    axes = n.getInts("axes");
+    if (!n.attribute("axes"))
+      axes = llvm::to_vector(llvm::seq<int64_t>(0, starts.size()));
+    steps.assign(starts.size(), 1);
+  } else {
+    FailureOr<llvm::SmallVector<int64_t>> s = n.constantInts(1, "starts"),
+                                          e = n.constantInts(2, "ends");
+    if (failed(s) || failed(e))
+      return failure();
+    starts = *s;
+    ends = *e;
+    FailureOr<llvm::SmallVector<int64_t>> a = optionalInts(
+        n, 3, "axes", llvm::to_vector(llvm::seq<int64_t>(0, starts.size())));
+    FailureOr<llvm::SmallVector<int64_t>> st =
+        optionalInts(n, 4, "steps", llvm::SmallVector<int64_t>(starts.size(), 1));
+    if (failed(a) || failed(st))
+      return failure();
+    axes = *a;
+    steps = *st;
+  }
+  if (ends.size() != starts.size() || axes.size() != starts.size() ||
+      steps.size() != starts.size())
+    return n.error() << "starts, ends, axes and steps have " << starts.size() << ", "
+                     << ends.size() << ", " << axes.size() << " and " << steps.size()
+                     << " entries";
+  if (failed(normalizeAxes(n, axes, rank)))
+    return failure();
+  Value result = *x;
+  for (auto [i, axis] : llvm::enumerate(axes)) {
+    int64_t a = axis < 0 ? axis + rank : axis;
+    FailureOr<llvm::SmallVector<int64_t>> indices =
+        computeSliceIndices(in[a], starts[i], ends[i], steps[i], n.errorFn());
+    if (failed(indices))
+      return failure();
+    result = gatherAlong(n, result, a, *indices);
+  }
+  n.setOutput(0, result);
+  return success();
+}
+
+LogicalResult onnx_import::convertSplit(NodeImporter &n) {
+  if (failed(n.rejectUnknownAttributes({"axis", "split", "num_outputs"})))
+    return failure();
+  FailureOr<Value> x = n.requiredInput(0);
+  if (failed(x))
+    return failure();
+  llvm::ArrayRef<int64_t> in = n.inputType(0).getShape();
+  FailureOr<int64_t> axis = n.normalizeAxis(n.getInt("axis", 0), in.size(), "axis");
+  if (failed(axis))
+    return failure();
+  // The sizes are an attribute from opset 2 to 12, an input since 13; opset 1
+  // took either.
+  std::optional<llvm::SmallVector<int64_t>> sizes;
+  if (n.opset < 13 && n.attribute("split")) {
+    sizes = n.getInts("split");
+  } else if (n.input(1)) {
+    FailureOr<llvm::SmallVector<int64_t>> s = n.constantInts(1, "split");
+    if (failed(s))
+      return failure();
+    sizes = *s;
+  }
+  int64_t count = n.numOutputs();
+  bool numOutputs = n.opset >= 18 && n.attribute("num_outputs");
+  if (numOutputs && (sizes || n.getInt("num_outputs", 0) != count))
+    return n.error() << "num_outputs " << n.getInt("num_outputs", 0) << " with "
+                     << (sizes ? "split sizes" : std::to_string(count) + " outputs");
+  if (sizes && static_cast<int64_t>(sizes->size()) != count)
+    return n.error() << sizes->size() << " split sizes for " << count << " outputs";
+  std::optional<llvm::ArrayRef<int64_t>> sizesRef;
+  if (sizes)
+    sizesRef = *sizes;
+  FailureOr<llvm::SmallVector<int64_t>> parts =
+      inferSplitSizes(in[*axis], sizesRef, count, numOutputs, n.errorFn());
+  if (failed(parts))
+    return failure();
+  int64_t offset = 0;
+  for (auto [i, size] : llvm::enumerate(*parts)) {
+    if (n.hasOutput(i))
+      n.setOutput(i, gatherAlong(n, *x, *axis,
+                                 llvm::to_vector(llvm::seq<int64_t>(offset, offset + size))));
+    offset += size;
+  }
+  return success();
+}
+
+LogicalResult onnx_import::convertTile(NodeImporter &n) {
+  if (failed(n.rejectUnknownAttributes({})))
+    return failure();
+  FailureOr<Value> x = n.requiredInput(0);
+  if (failed(x))
+    return failure();
+  FailureOr<llvm::SmallVector<int64_t>> repeats = n.constantInts(1, "repeats");
+  if (failed(repeats))
+    return failure();
+  llvm::ArrayRef<int64_t> in = n.inputType(0).getShape();
+  FailureOr<Shape> shape = inferTileShape(in, *repeats, n.errorFn());
+  if (failed(shape))
+    return failure();
+  Value result = *x;
+  for (auto [axis, extent] : llvm::enumerate(*shape)) {
+    llvm::SmallVector<int64_t> indices;
+    for (int64_t k = 0; k < extent; ++k)
+      indices.push_back(k % in[axis]);
+    result = gatherAlong(n, result, axis, indices);
+  }
+  n.setOutput(0, result);
+  return success();
+}
+
+LogicalResult onnx_import::convertExpand(NodeImporter &n) {
+  if (failed(n.rejectUnknownAttributes({})))
+    return failure();
+  FailureOr<Value> x = n.requiredInput(0);
+  if (failed(x))
+    return failure();
+  FailureOr<llvm::SmallVector<int64_t>> target = n.constantInts(1, "shape");
+  if (failed(target))
+    return failure();
+  llvm::ArrayRef<int64_t> in = n.inputType(0).getShape();
+  FailureOr<Shape> shape = broadcastShapes(in, *target, n.errorFn());
+  if (failed(shape))
+    return failure();
+  // Align the input with the result's rank, then repeat element 0 along
+  // each dimension of extent 1 that broadcasts.
+  Shape aligned(shape->size() - in.size(), 1);
+  aligned.append(in.begin(), in.end());
+  Value result = n.reshape(*x, aligned);
+  for (auto [axis, extent] : llvm::enumerate(*shape))
+    if (aligned[axis] != extent)
+      result = gatherAlong(n, result, axis, llvm::SmallVector<int64_t>(extent, 0));
+  n.setOutput(0, result);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Depth and space: reshape, transpose, reshape
+//===----------------------------------------------------------------------===//
+
+/// Reshapes `x` to `split`, permutes by `perm` and reshapes to `result`:
+/// DepthToSpace and SpaceToDepth move every element exactly this way.
+static Value regroup(NodeImporter &n, Value x, llvm::ArrayRef<int64_t> split,
+                     llvm::ArrayRef<int64_t> perm, llvm::ArrayRef<int64_t> result) {
+  Type elem = cast<RankedTensorType>(x.getType()).getElementType();
+  Value grouped = n.reshape(x, split);
+  Shape permuted;
+  for (int64_t p : perm)
+    permuted.push_back(split[p]);
+  Value moved = n.create<TransposeOp>(n.tensorType(permuted, elem), grouped,
+                                      n.builder.getDenseI64ArrayAttr(perm));
+  return n.reshape(moved, result);
+}
+
+LogicalResult onnx_import::convertDepthToSpace(NodeImporter &n) {
+  if (failed(n.rejectUnknownAttributes({"blocksize", "mode"})))
+    return failure();
+  FailureOr<Value> x = n.requiredInput(0);
+  if (failed(x))
+    return failure();
+  if (!n.attribute("blocksize"))
+    return n.error() << "blocksize is required";
+  int64_t b = n.getInt("blocksize", 0);
+  std::string mode = n.getString("mode", "DCR");
+  if (mode != "DCR" && mode != "CRD")
+    return n.error() << "mode '" << mode << "' is neither DCR nor CRD";
+  llvm::ArrayRef<int64_t> in = n.inputType(0).getShape();
+  FailureOr<Shape> shape = inferDepthToSpaceShape(in, b, n.errorFn());
+  if (failed(shape))
+    return failure();
+  int64_t c = (*shape)[1], h = in[2], w = in[3];
+  // ONNX's definition: DCR reads the channel as (blockrow, blockcol, c), CRD
+  // as (c, blockrow, blockcol).
+  Value result = mode == "DCR"
+                     ? regroup(n, *x, {in[0], b, b, c, h, w}, {0, 3, 4, 1, 5, 2}, *shape)
+                     : regroup(n, *x, {in[0], c, b, b, h, w}, {0, 1, 4, 2, 5, 3}, *shape);
+  n.setOutput(0, result);
+  return success();
+}
+
+LogicalResult onnx_import::convertSpaceToDepth(NodeImporter &n) {
+  if (failed(n.rejectUnknownAttributes({"blocksize"})))
+    return failure();
+  FailureOr<Value> x = n.requiredInput(0);
+  if (failed(x))
+    return failure();
+  if (!n.attribute("blocksize"))
+    return n.error() << "blocksize is required";
+  int64_t b = n.getInt("blocksize", 0);
+  llvm::ArrayRef<int64_t> in = n.inputType(0).getShape();
+  FailureOr<Shape> shape = inferSpaceToDepthShape(in, b, n.errorFn());
+  if (failed(shape))
+    return failure();
+  n.setOutput(0, regroup(n, *x, {in[0], in[1], in[2] / b, b, in[3] / b, b}, {0, 3, 5, 1, 2, 4},
+                         *shape));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Operators whose result is known at compile time
+//===----------------------------------------------------------------------===//
+
+LogicalResult onnx_import::convertConstantOfShape(NodeImporter &n) {
+  if (failed(n.rejectUnknownAttributes({"value"})))
+    return failure();
+  FailureOr<llvm::SmallVector<int64_t>> shape = n.constantInts(0, "shape");
+  if (failed(shape))
+    return failure();
+  for (int64_t d : *shape)
+    if (d < 0)
+      return n.error() << "shape " << formatShape(*shape) << " has a negative extent";
+  if (!getCheckedNumElements(*shape))
+    return n.error() << "shape " << formatShape(*shape) << " is too large";
+  Attribute fill = n.builder.getF32FloatAttr(0.0f);
+  if (const onnx::AttributeProto *value = n.attribute("value")) {
+    if (value->type() != onnx::AttributeProto::TENSOR)
+      return n.error() << "attribute 'value' must be a tensor";
+    FailureOr<DenseElementsAttr> v =
+        convertTensor(n.builder.getContext(), value->t(), n.getModelDir(), n.errorFn());
+    if (failed(v))
+      return failure();
+    if (v->getNumElements() != 1)
+      return n.error() << "value has " << v->getNumElements() << " elements, not one";
+    fill = *v->getValues<Attribute>().begin();
+  }
+  auto type = n.tensorType(*shape, cast<TypedAttr>(fill).getType());
+  n.setOutput(0, n.constant(DenseElementsAttr::get(type, fill)));
+  return success();
+}
+
+LogicalResult onnx_import::convertRange(NodeImporter &n) {
+  if (failed(n.rejectUnknownAttributes({})))
+    return failure();
+  Type elem = n.inputType(0).getElementType();
+  for (unsigned i = 0; i < 3; ++i) {
+    if (failed(n.requiredInput(i)))
+      return failure();
+    if (n.inputType(i).getElementType() != elem || n.inputType(i).getNumElements() != 1)
+      return n.error() << "start, limit and delta must be scalars of one type";
+  }
+  if (!elem.isF32() && !elem.isF64() && !elem.isSignlessInteger(16) &&
+      !elem.isSignlessInteger(32) && !elem.isSignlessInteger(64))
+    return n.error() << "element type " << elem << " is not supported";
+  DenseElementsAttr bounds[3];
+  const char *names[3] = {"start", "limit", "delta"};
+  for (unsigned i = 0; i < 3; ++i)
+    if (!(bounds[i] = n.constantInput(i)))
+      return n.requireConstant(i, names[i]);
+  if (isa<FloatType>(elem)) {
+    double v[3];
+    for (unsigned i = 0; i < 3; ++i)
+      v[i] = (*bounds[i].getValues<llvm::APFloat>().begin()).convertToDouble();
+    FailureOr<int64_t> count = inferRangeCount(v[0], v[1], v[2], n.errorFn());
+    if (failed(count))
+      return failure();
+    auto type = n.tensorType({*count}, elem);
+    // In the element type's own arithmetic, start + i * delta, as NumPy's
+    // arange (ONNX's reference) fills its result.
+    if (elem.isF32()) {
+      llvm::SmallVector<float> out;
+      for (int64_t i = 0; i < *count; ++i)
+        out.push_back(static_cast<float>(v[0]) + static_cast<float>(i) * static_cast<float>(v[2]));
+      n.setOutput(0, n.constant(DenseElementsAttr::get(type, llvm::ArrayRef<float>(out))));
+    } else {
+      llvm::SmallVector<double> out;
+      for (int64_t i = 0; i < *count; ++i)
+        out.push_back(v[0] + static_cast<double>(i) * v[2]);
+      n.setOutput(0, n.constant(DenseElementsAttr::get(type, llvm::ArrayRef<double>(out))));
+    }
+    return success();
+  }
+  int64_t v[3];
+  for (unsigned i = 0; i < 3; ++i)
+    v[i] = (*bounds[i].getValues<llvm::APInt>().begin()).getSExtValue();
+  if (v[2] == 0)
+    return n.error() << "delta is 0";
+  // Exact in integers: ceil((limit - start) / delta) without rounding.
+  __int128 span = static_cast<__int128>(v[1]) - v[0];
+  __int128 count = span / v[2] + (span % v[2] != 0 && ((span > 0) == (v[2] > 0)) ? 1 : 0);
+  if (count > (int64_t{1} << 40))
+    return n.error() << "range is too large";
+  llvm::SmallVector<llvm::APInt> out;
+  unsigned width = elem.getIntOrFloatBitWidth();
+  for (int64_t i = 0; i < static_cast<int64_t>(std::max<__int128>(count, 0)); ++i)
+    out.push_back(llvm::APInt(64, static_cast<uint64_t>(v[0] + i * v[2])).trunc(width));
+  n.setOutput(0, n.constant(DenseElementsAttr::get(
+                     n.tensorType({static_cast<int64_t>(out.size())}, elem), out)));
+  return success();
+}
+
+LogicalResult onnx_import::convertSize(NodeImporter &n) {
+  if (failed(n.rejectUnknownAttributes({})))
+    return failure();
+  if (failed(n.requiredInput(0)))
+    return failure();
+  // Shapes are static, so Size is always a constant.
+  auto type = n.tensorType({}, n.builder.getI64Type());
+  n.setOutput(0, n.constant(DenseElementsAttr::get(type, n.inputType(0).getNumElements())));
+  return success();
+}

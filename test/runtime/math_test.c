@@ -128,6 +128,7 @@ static struct stat st_sigmoidf = {"tinyc_sigmoidf", 2.0, 0, 0, 0};
 static struct stat st_roundevenf = {"tinyc_roundevenf", 0.0, 0, 0, 0};
 static struct stat st_sqrtf = {"tinyc_sqrtf", 0.5, 0, 0, 0};
 static struct stat st_exp = {"tinyc_exp", 1.0, 0, 0, 0};
+static struct stat st_logf = {"tinyc_logf", 1.0, 0, 0, 0};
 
 static void test_float(float x)
 {
@@ -178,6 +179,15 @@ static void test_float(float x)
     record(&st_sqrtf, e, x);
     if (!((isnan(t) && isnan(y)) || f2u(y) == f2u(t)))
         check(0, "tinyc_sqrtf not correctly rounded", x);
+
+    /* logf: nan below 0, -inf at +-0; monotonic, so never on the wrong side of 0 */
+    y = tinyc_logf(x);
+    e = ulp_error_f(y, x == 0.0f ? -INFINITY : logl((long double)x));
+    record(&st_logf, e, x);
+    if (e > st_logf.bound)
+        check(0, "tinyc_logf error bound", x);
+    check(!(x > 1.0f) || y > 0.0f, "tinyc_logf sign above 1", x);
+    check(!(x < 1.0f && x > 0.0f) || y < 0.0f, "tinyc_logf sign below 1", x);
 }
 
 /* consecutive floats around v (both signs are covered by the caller) */
@@ -230,6 +240,12 @@ static void test_float_specials(void)
     check(f2u(tinyc_sqrtf(-0.0f)) == 0x80000000u && isnan(tinyc_sqrtf(-1.0f)) &&
               tinyc_sqrtf(INFINITY) == INFINITY && isnan(tinyc_sqrtf(-INFINITY)),
           "sqrtf special cases", -0.0);
+    check(f2u(tinyc_logf(0.0f)) == 0xff800000u && f2u(tinyc_logf(-0.0f)) == 0xff800000u,
+          "logf(+-0) = -inf", 0.0);
+    check(tinyc_logf(INFINITY) == INFINITY && isnan(tinyc_logf(-INFINITY)) &&
+              isnan(tinyc_logf(-1.0f)) && isnan(tinyc_logf(NAN)),
+          "logf(+inf) = +inf, logf(x < 0) = nan", -1.0);
+    check(f2u(tinyc_logf(1.0f)) == 0u, "logf(1) = +0", 1.0);
 }
 
 /* ---- double exp ---- */
@@ -320,6 +336,7 @@ int main(int argc, char **argv)
     report(&st_roundevenf);
     report(&st_sqrtf);
     report(&st_exp);
+    report(&st_logf);
     if (failures) {
         printf("%d check(s) failed\n", failures);
         return 1;

@@ -42,7 +42,8 @@ def cases():
     yield "tanh", act("Tanh"), [], []
     yield "hard_sigmoid", act("HardSigmoid", alpha=0.2, beta=0.5), [], []
     yield "hard_swish", act("HardSwish"), [], []
-    for op in ("Abs", "Neg", "Reciprocal", "Sqrt", "Exp", "Floor", "Ceil", "Round", "Softsign"):
+    for op in ("Abs", "Neg", "Reciprocal", "Sqrt", "Exp", "Floor", "Ceil", "Round", "Softsign",
+               "Log", "Softplus"):
         yield op.lower(), act(op), [], []
     yield "elu", act("Elu", alpha=0.7), [], []
     yield "selu", act("Selu"), [], []

@@ -33,7 +33,7 @@
 namespace mlir::tinyc::scalar {
 
 /// The float routines of runtime/tinyc_runtime.h that scalar semantics use.
-enum class RuntimeFunction { exp, sigmoid, tanh, roundEven, sqrt };
+enum class RuntimeFunction { exp, sigmoid, tanh, roundEven, sqrt, log };
 
 /// Compile-time arithmetic in IEEE single precision, as the generated code
 /// computes on float tensors.
@@ -140,6 +140,12 @@ typename D::Value activation(D &d, typename D::Value x, ActivationAttr act) {
     return d.selectLess(x, d.neg(lambd), d.add(x, bias),
                         d.selectLess(lambd, x, d.sub(x, bias), zero));
   }
+  case ActivationKind::log:
+    return d.call(RuntimeFunction::log, x);
+  case ActivationKind::softplus:
+    // ONNX's definition as written, log(exp(x) + 1): its reference computes
+    // it so, overflowing to inf above x = 88.7.
+    return d.call(RuntimeFunction::log, d.add(d.call(RuntimeFunction::exp, x), d.constant(1.0)));
   }
   llvm_unreachable("unknown activation kind");
 }

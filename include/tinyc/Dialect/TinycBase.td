@@ -53,7 +53,9 @@ def Tinyc_ActivationKind : I32EnumAttr<"ActivationKind",
       I32EnumAttrCase<"celu", 17>,       // max(0, x) + min(0, alpha * (exp(x / alpha) - 1))
       I32EnumAttrCase<"softsign", 18>,   // x / (1 + |x|)
       I32EnumAttrCase<"thresholded_relu", 19>, // x > alpha ? x : 0
-      I32EnumAttrCase<"shrink", 20>      // x < -alpha ? x + beta : x > alpha ? x - beta : 0
+      I32EnumAttrCase<"shrink", 20>,     // x < -alpha ? x + beta : x > alpha ? x - beta : 0
+      I32EnumAttrCase<"log", 21>,
+      I32EnumAttrCase<"softplus", 22>    // log(exp(x) + 1)
     ]> {
   let cppNamespace = "::mlir::tinyc";
   let genSpecializedAttr = 0;

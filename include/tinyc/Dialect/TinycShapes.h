@@ -84,6 +84,38 @@ FailureOr<Shape> inferGatherShape(llvm::ArrayRef<int64_t> data, llvm::ArrayRef<i
 FailureOr<Shape> inferReduceShape(llvm::ArrayRef<int64_t> input, llvm::ArrayRef<int64_t> axes,
                                   bool keepdims, EmitErrorFn emitError);
 
+/// The indices ONNX Slice reads along a dimension of `extent`: `start` and
+/// `end` (negative ones count from the end) clamped as the specification
+/// says for the sign of `step` (nonzero), then every step-th index from start
+/// towards end, end excluded.
+FailureOr<llvm::SmallVector<int64_t>> computeSliceIndices(int64_t extent, int64_t start,
+                                                          int64_t end, int64_t step,
+                                                          EmitErrorFn emitError);
+
+/// The extents of ONNX Split's outputs along a dimension of `extent`: `sizes`
+/// when given (they must sum to the extent), else `count` parts of
+/// ceil(extent / count) with a smaller last one when `unevenLast` (opset 18's
+/// num_outputs), else `count` equal parts.
+FailureOr<llvm::SmallVector<int64_t>> inferSplitSizes(int64_t extent,
+                                                      std::optional<llvm::ArrayRef<int64_t>> sizes,
+                                                      int64_t count, bool unevenLast,
+                                                      EmitErrorFn emitError);
+
+/// ONNX Tile: each dimension times its (non-negative) repeat count.
+FailureOr<Shape> inferTileShape(llvm::ArrayRef<int64_t> input, llvm::ArrayRef<int64_t> repeats,
+                                EmitErrorFn emitError);
+
+/// ONNX DepthToSpace ([N, C, H, W] -> [N, C / b^2, H * b, W * b]) and its
+/// inverse SpaceToDepth.
+FailureOr<Shape> inferDepthToSpaceShape(llvm::ArrayRef<int64_t> input, int64_t blocksize,
+                                        EmitErrorFn emitError);
+FailureOr<Shape> inferSpaceToDepthShape(llvm::ArrayRef<int64_t> input, int64_t blocksize,
+                                        EmitErrorFn emitError);
+
+/// The element count of ONNX Range: max(ceil((limit - start) / delta), 0).
+FailureOr<int64_t> inferRangeCount(double start, double limit, double delta,
+                                   EmitErrorFn emitError);
+
 /// Checks that `param` (0-d or 1-d of size dim(axis)) fits per-tensor or per-axis
 /// quantization of `input`.
 LogicalResult verifyQuantParam(llvm::ArrayRef<int64_t> input, llvm::ArrayRef<int64_t> param,

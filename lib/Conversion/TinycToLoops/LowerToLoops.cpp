@@ -143,7 +143,7 @@ struct LowerToLoopsPass : tinyc::impl::TinycLowerToLoopsBase<LowerToLoopsPass> {
   void declareRuntime(ModuleOp module) {
     OpBuilder builder = OpBuilder::atBlockEnd(module.getBody());
     Type f32 = builder.getF32Type();
-    for (llvm::StringRef name : {kExpF, kSigmoidF, kTanhF, kRoundEvenF, kSqrtF}) {
+    for (llvm::StringRef name : {kExpF, kSigmoidF, kTanhF, kRoundEvenF, kSqrtF, kLogF}) {
       if (module.lookupSymbol(name))
         continue;
       auto decl = builder.create<func::FuncOp>(module.getLoc(), name,

@@ -164,6 +164,8 @@ struct EmitArithmetic {
       return callRuntime(b, loc, kRoundEvenF, x);
     case scalar::RuntimeFunction::sqrt:
       return callRuntime(b, loc, kSqrtF, x);
+    case scalar::RuntimeFunction::log:
+      return callRuntime(b, loc, kLogF, x);
     }
     llvm_unreachable("unknown runtime function");
   }

@@ -29,6 +29,7 @@ inline constexpr llvm::StringLiteral kSigmoidF = "tinyc_sigmoidf";
 inline constexpr llvm::StringLiteral kTanhF = "tinyc_tanhf";
 inline constexpr llvm::StringLiteral kRoundEvenF = "tinyc_roundevenf";
 inline constexpr llvm::StringLiteral kSqrtF = "tinyc_sqrtf";
+inline constexpr llvm::StringLiteral kLogF = "tinyc_logf";
 
 /// How tensors are stored: ONNX signedness moves from the type into the
 /// operations (memrefs use signless integers), and booleans take a byte.
