@@ -226,15 +226,9 @@ struct BinaryConvLowering : OpConversionPattern<BinaryConvOp> {
         packed ? inShape.drop_front().drop_back() : inShape.drop_front(2);
     int64_t channels = packed ? 0 : inShape[1];
     Type elem = op.getType().getElementType();
-    WindowGeometry geometry;
-    for (size_t i = 0; i < spatial; ++i) {
-      geometry.output.push_back(outShape[2 + i]);
-      geometry.input.push_back(inSpatial[i]);
-      geometry.kernel.push_back(wShape[1 + i]);
-      geometry.strides.push_back(op.getStrides()[i]);
-      geometry.dilations.push_back(op.getDilations()[i]);
-      geometry.padBegin.push_back(op.getPads()[i]);
-    }
+    WindowGeometry geometry =
+        makeWindowGeometry(outShape.drop_front(2), inSpatial, wShape.slice(1, spatial),
+                           op.getStrides(), op.getDilations(), op.getPads());
     WindowSchedule schedule(std::move(geometry), /*positionBlock=*/1, forSize);
 
     // Loops over batch and output positions; output channels innermost, so

@@ -80,18 +80,11 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
     auto inShape = op.getInput().getType().getShape();
     auto wShape = op.getWeight().getType().getShape();
     auto outShape = op.getType().getShape();
-    unsigned spatial = op.getNumSpatialDims();
     int64_t group = op.getGroup();
     int64_t outPerGroup = wShape[0] / group, inPerGroup = wShape[1];
-    WindowGeometry geometry;
-    for (unsigned i = 0; i < spatial; ++i) {
-      geometry.output.push_back(outShape[2 + i]);
-      geometry.input.push_back(inShape[2 + i]);
-      geometry.kernel.push_back(wShape[2 + i]);
-      geometry.strides.push_back(op.getStrides()[i]);
-      geometry.dilations.push_back(op.getDilations()[i]);
-      geometry.padBegin.push_back(op.getPads()[i]);
-    }
+    WindowGeometry geometry =
+        makeWindowGeometry(outShape.drop_front(2), inShape.drop_front(2), wShape.drop_front(2),
+                           op.getStrides(), op.getDilations(), op.getPads());
     // Register blocking: up to 4 output channels times up to 4 adjacent
     // positions along the last dimension are computed together, so that each
     // weight loaded serves 4 and each input element 4 multiply-accumulates.

@@ -110,16 +110,9 @@ struct PoolLowering : OpConversionPattern<PoolOp> {
       return failure();
     auto inShape = op.getInput().getType().getShape();
     auto outShape = op.getType().getShape();
-    size_t spatial = inShape.size() - 2;
-    WindowGeometry geometry;
-    for (size_t i = 0; i < spatial; ++i) {
-      geometry.output.push_back(outShape[2 + i]);
-      geometry.input.push_back(inShape[2 + i]);
-      geometry.kernel.push_back(op.getKernel()[i]);
-      geometry.strides.push_back(op.getStrides()[i]);
-      geometry.dilations.push_back(op.getDilations()[i]);
-      geometry.padBegin.push_back(op.getPads()[i]);
-    }
+    WindowGeometry geometry =
+        makeWindowGeometry(outShape.drop_front(2), inShape.drop_front(2), op.getKernel(),
+                           op.getStrides(), op.getDilations(), op.getPads());
     // No weight is shared between positions, so no position blocks.
     WindowSchedule schedule(std::move(geometry), /*positionBlock=*/1, forSize);
     buildLoops(rewriter, op.getLoc(), {outShape[0], outShape[1]},

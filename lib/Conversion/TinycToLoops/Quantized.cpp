@@ -284,15 +284,10 @@ struct QConvLowering : OpConversionPattern<QConvOp> {
     unsigned spatial = op.getNumSpatialDims();
     int64_t group = op.getGroup();
     int64_t outPerGroup = wShape[0] / group, inPerGroup = wShape.back();
-    WindowGeometry geometry;
-    for (unsigned i = 0; i < spatial; ++i) {
-      geometry.output.push_back(outShape[1 + i]);
-      geometry.input.push_back(inShape[1 + i]);
-      geometry.kernel.push_back(wShape[1 + i]);
-      geometry.strides.push_back(op.getStrides()[i]);
-      geometry.dilations.push_back(op.getDilations()[i]);
-      geometry.padBegin.push_back(op.getPads()[i]);
-    }
+    // Channels last: the spatial dimensions are [1, 1 + spatial).
+    WindowGeometry geometry = makeWindowGeometry(
+        outShape.slice(1, spatial), inShape.slice(1, spatial), wShape.slice(1, spatial),
+        op.getStrides(), op.getDilations(), op.getPads());
     // Words of four channels need the signed input SXTAB16 widens.
     bool words = dsp && inPerGroup % 4 == 0 &&
                  !op.getInput().getType().getElementType().isUnsignedInteger();
@@ -647,15 +642,9 @@ struct QPoolLowering : OpConversionPattern<QPoolOp> {
     auto inShape = op.getInput().getType().getShape();
     auto outShape = op.getType().getShape();
     size_t spatial = inShape.size() - 2;
-    WindowGeometry geometry;
-    for (size_t i = 0; i < spatial; ++i) {
-      geometry.output.push_back(outShape[1 + i]);
-      geometry.input.push_back(inShape[1 + i]);
-      geometry.kernel.push_back(op.getKernel()[i]);
-      geometry.strides.push_back(op.getStrides()[i]);
-      geometry.dilations.push_back(op.getDilations()[i]);
-      geometry.padBegin.push_back(op.getPads()[i]);
-    }
+    WindowGeometry geometry =
+        makeWindowGeometry(outShape.slice(1, spatial), inShape.slice(1, spatial), op.getKernel(),
+                           op.getStrides(), op.getDilations(), op.getPads());
     WindowSchedule schedule(std::move(geometry), /*positionBlock=*/1, forSize);
     int64_t channels = inShape.back();
     int64_t outZero = static_cast<int64_t>(op.getOutputZeroPoint());

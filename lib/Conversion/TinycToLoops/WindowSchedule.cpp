@@ -16,6 +16,23 @@ using namespace mlir;
 using namespace mlir::tinyc;
 using namespace mlir::tinyc::lowering;
 
+WindowGeometry lowering::makeWindowGeometry(llvm::ArrayRef<int64_t> output,
+                                           llvm::ArrayRef<int64_t> input,
+                                           llvm::ArrayRef<int64_t> kernel,
+                                           llvm::ArrayRef<int64_t> strides,
+                                           llvm::ArrayRef<int64_t> dilations,
+                                           llvm::ArrayRef<int64_t> pads) {
+  size_t spatial = output.size();
+  WindowGeometry g;
+  g.output.assign(output.begin(), output.end());
+  g.input.assign(input.begin(), input.end());
+  g.kernel.assign(kernel.begin(), kernel.end());
+  g.strides.assign(strides.begin(), strides.end());
+  g.dilations.assign(dilations.begin(), dilations.end());
+  g.padBegin.assign(pads.begin(), pads.begin() + spatial);
+  return g;
+}
+
 std::pair<int64_t, int64_t> lowering::staticTaps(const WindowGeometry &g, unsigned i, int64_t o,
                                                  int64_t lower, int64_t upper) {
   int64_t kernel = g.kernel[i], dilation = g.dilations[i];

@@ -59,6 +59,13 @@ struct WindowGeometry {
   llvm::SmallVector<int64_t> output, input, kernel, strides, dilations, padBegin;
 };
 
+/// The geometry from the spatial extents of a window op's output, input and
+/// kernel, its strides and dilations, and its pads (before each dimension,
+/// then after; only those before are the geometry's).
+WindowGeometry makeWindowGeometry(llvm::ArrayRef<int64_t> output, llvm::ArrayRef<int64_t> input,
+                                  llvm::ArrayRef<int64_t> kernel, llvm::ArrayRef<int64_t> strides,
+                                  llvm::ArrayRef<int64_t> dilations, llvm::ArrayRef<int64_t> pads);
+
 /// The taps [lo, hi) of output position `o`'s window along dimension `i`
 /// that land in [lower, upper) of the input (lower may be negative: the
 /// padded input).
