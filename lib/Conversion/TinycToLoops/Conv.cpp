@@ -93,22 +93,12 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
     WindowSchedule schedule(std::move(geometry), forSize ? 1 : 4, forSize);
     int64_t mBlock = ConvOp::getChannelBlock(outPerGroup);
 
-    buildLoops(rewriter, op.getLoc(), {outShape[0], group},
-               [&](OpBuilder &b, Location loc, ValueRange outer) {
-                 Value n = outer[0], g = outer[1];
-                 Value channelBase =
-                     b.create<arith::MulIOp>(loc, g, indexConstant(b, loc, inPerGroup));
-                 Value groupStart =
-                     b.create<arith::MulIOp>(loc, g, indexConstant(b, loc, outPerGroup));
-                 // Each group's channels in blocks of mBlock, then the rest
-                 // one by one.
-                 forEachBlock(b, loc, outPerGroup, mBlock,
-                              [&](OpBuilder &cb, Location cl, Value first, int64_t count) {
-                                emitChannels(cb, cl, op, adaptor, schedule, *out, n,
-                                             cb.create<arith::AddIOp>(cl, groupStart, first),
-                                             channelBase, count);
-                              });
-               });
+    forEachChannelBlock(rewriter, op.getLoc(), outShape[0], group, inPerGroup, outPerGroup, mBlock,
+                        [&](OpBuilder &b, Location loc, Value n, Value m0, Value channelBase,
+                            int64_t count) {
+                          emitChannels(b, loc, op, adaptor, schedule, *out, n, m0, channelBase,
+                                       count);
+                        });
     rewriter.replaceOp(op, *out);
     return success();
   }

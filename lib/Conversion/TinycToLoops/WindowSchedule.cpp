@@ -302,6 +302,22 @@ void lowering::forEachBlock(OpBuilder &b, Location loc, int64_t extent, int64_t 
             [&](OpBuilder &lb, Location ll, Value first) { body(lb, ll, first, 1); });
 }
 
+void lowering::forEachChannelBlock(
+    OpBuilder &b, Location loc, int64_t batch, int64_t group, int64_t inPerGroup,
+    int64_t outPerGroup, int64_t block,
+    llvm::function_ref<void(OpBuilder &, Location, Value, Value, Value, int64_t)> body) {
+  buildLoops(b, loc, {batch, group}, [&](OpBuilder &gb, Location gl, ValueRange outer) {
+    Value n = outer[0], g = outer[1];
+    Value channelBase = gb.create<arith::MulIOp>(gl, g, indexConstant(gb, gl, inPerGroup));
+    Value groupStart = gb.create<arith::MulIOp>(gl, g, indexConstant(gb, gl, outPerGroup));
+    forEachBlock(gb, gl, outPerGroup, block,
+                 [&](OpBuilder &cb, Location cl, Value first, int64_t count) {
+                   body(cb, cl, n, cb.create<arith::AddIOp>(cl, groupStart, first), channelBase,
+                        count);
+                 });
+  });
+}
+
 void lowering::storeWithEpilogue(OpBuilder &b, Location loc, Value value, Value out, ValueRange at,
                                  Value residual, ActivationAttr act, FakeQuantAttr quant) {
   if (residual)

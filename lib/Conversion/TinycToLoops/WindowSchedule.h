@@ -165,6 +165,16 @@ void forEach(OpBuilder &b, Location loc, int64_t begin, int64_t count, int64_t s
 void forEachBlock(OpBuilder &b, Location loc, int64_t extent, int64_t block,
                   llvm::function_ref<void(OpBuilder &, Location, Value, int64_t)> body);
 
+/// The loops of a grouped convolution over images and groups, and over each
+/// group's output channels in blocks of `block` (then the rest one by one):
+/// `body(n, first, channelBase, count)` computes output channels [first,
+/// first + count) of image n, whose group's input channels start at
+/// channelBase.
+void forEachChannelBlock(
+    OpBuilder &b, Location loc, int64_t batch, int64_t group, int64_t inPerGroup,
+    int64_t outPerGroup, int64_t block,
+    llvm::function_ref<void(OpBuilder &, Location, Value, Value, Value, int64_t)> body);
+
 /// The one store of a computed output element: adds the residual (if any,
 /// read at the same index), applies the activation and fake quantization
 /// (either may be null) and stores into `out` at `at`.
