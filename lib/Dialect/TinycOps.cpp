@@ -678,16 +678,23 @@ int64_t QConvOp::getMacCount() {
   return getType().getNumElements() * getNumElements(shapeOf(getWeight()).drop_front());
 }
 
-LogicalResult QAddOp::verify() {
-  if (failed(verifyAllStatic(*this)))
+/// The checks QAddOp and QMulOp share: one shape for both operands and the
+/// result, and saturation bounds and zero points of 8-bit values.
+template <typename OpTy>
+static LogicalResult verifyQuantBinary(OpTy op) {
+  if (failed(verifyAllStatic(op)))
     return failure();
-  if (shapeOf(getLhs()) != shapeOf(getResult()) || shapeOf(getRhs()) != shapeOf(getResult()))
-    return emitOpError() << "operands and result must have one shape";
-  return verifyQuantRange(*this, elementTypeOf(getResult()), static_cast<int64_t>(getQmin()),
-                          static_cast<int64_t>(getQmax()),
-                          {static_cast<int64_t>(getLhsZeroPoint()), static_cast<int64_t>(getRhsZeroPoint()),
-                           static_cast<int64_t>(getOutputZeroPoint())});
+  if (shapeOf(op.getLhs()) != shapeOf(op.getResult()) ||
+      shapeOf(op.getRhs()) != shapeOf(op.getResult()))
+    return op.emitOpError() << "operands and result must have one shape";
+  return verifyQuantRange(op, elementTypeOf(op.getResult()), static_cast<int64_t>(op.getQmin()),
+                          static_cast<int64_t>(op.getQmax()),
+                          {static_cast<int64_t>(op.getLhsZeroPoint()),
+                           static_cast<int64_t>(op.getRhsZeroPoint()),
+                           static_cast<int64_t>(op.getOutputZeroPoint())});
 }
+
+LogicalResult QAddOp::verify() { return verifyQuantBinary(*this); }
 
 LogicalResult QPoolOp::verify() {
   if (failed(verifyAllStatic(*this)))
@@ -706,17 +713,7 @@ LogicalResult QPoolOp::verify() {
                           {static_cast<int64_t>(getInputZeroPoint()), static_cast<int64_t>(getOutputZeroPoint())});
 }
 
-LogicalResult QMulOp::verify() {
-  if (failed(verifyAllStatic(*this)))
-    return failure();
-  if (shapeOf(getLhs()) != shapeOf(getResult()) || shapeOf(getRhs()) != shapeOf(getResult()))
-    return emitOpError() << "operands and result must have one shape";
-  return verifyQuantRange(*this, elementTypeOf(getResult()), static_cast<int64_t>(getQmin()),
-                          static_cast<int64_t>(getQmax()),
-                          {static_cast<int64_t>(getLhsZeroPoint()),
-                           static_cast<int64_t>(getRhsZeroPoint()),
-                           static_cast<int64_t>(getOutputZeroPoint())});
-}
+LogicalResult QMulOp::verify() { return verifyQuantBinary(*this); }
 
 LogicalResult QTableOp::verify() {
   if (failed(verifyAllStatic(*this)))
