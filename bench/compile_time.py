@@ -2,7 +2,7 @@
 """Measures tinyc's own compile time and peak memory and prints a Markdown table.
 
 usage: bench/compile_time.py [--tinyc PATH] [--target NAME] [--work DIR] [--nodes N,N,...]
-                             [--repeat K] [-O LEVEL]
+                             [--repeat K] [-O LEVEL] [--tinyc-option OPTION]...
 
 Two kinds of models:
   chain-N   N chained element-wise ops on a 1x64 float tensor (Add, Mul, Relu, Sub, Sigmoid in
@@ -56,12 +56,12 @@ def chain_model(n, path):
     onnx.save(model, path)
 
 
-def measure(tinyc, model, target, opt, out, repeat):
+def measure(tinyc, model, target, opt, out, repeat, extra=()):
     best, cpu, peak = None, None, 0
     for _ in range(repeat):
         start = time.monotonic()
         proc = subprocess.Popen([tinyc, model, "-target=" + target, "-O" + opt, "-name=m",
-                                 "--header=none", "-o", out],
+                                 "--header=none", "-o", out] + list(extra),
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         err = proc.stderr.read()
         # wait4 gives this child's own rusage: its peak resident set.
@@ -89,6 +89,8 @@ def main():
     p.add_argument("--repeat", type=int, default=1)
     p.add_argument("-O", dest="opt", default="2")
     p.add_argument("--no-mlperf", action="store_true")
+    p.add_argument("--tinyc-option", action="append", default=[],
+                   help="one more tinyc option, e.g. --disable-pass=tinyc-fuse-elementwise (repeatable)")
     args = p.parse_args()
     os.makedirs(args.work, exist_ok=True)
     out = os.path.join(args.work, "out.o")
@@ -98,7 +100,7 @@ def main():
         if not os.path.exists(path):
             chain_model(n, path)
         rows.append(("chain-%d" % n, n) + measure(args.tinyc, path, args.target, args.opt, out,
-                                                   args.repeat))
+                                                   args.repeat, args.tinyc_option))
         print("%s: %.2f s" % (rows[-1][0], rows[-1][2]), file=sys.stderr)
     if not args.no_mlperf:
         import onnx
@@ -108,13 +110,15 @@ def main():
                 continue
             nodes = len(onnx.load(path, load_external_data=False).graph.node)
             rows.append((name.replace("mlperf_", ""), nodes) +
-                        measure(args.tinyc, path, args.target, args.opt, out, args.repeat))
+                        measure(args.tinyc, path, args.target, args.opt, out, args.repeat,
+                                args.tinyc_option))
             print("%s: %.2f s" % (rows[-1][0], rows[-1][2]), file=sys.stderr)
     version = subprocess.run([args.tinyc, "--version"], stdout=subprocess.PIPE,
                              text=True).stdout.strip().splitlines()
-    print("`bench/compile_time.py --target %s -O%s` (%s); wall and CPU (user + system) time of `tinyc -O%s`, "
+    options = "".join(" --tinyc-option=" + o for o in args.tinyc_option)
+    print("`bench/compile_time.py --target %s -O%s%s` (%s); wall and CPU (user + system) time of `tinyc -O%s`, "
           "best of %d, and the process's peak resident memory. On a shared machine the CPU time is "
-          "the figure to compare." % (args.target, args.opt,
+          "the figure to compare." % (args.target, args.opt, options,
                                                        version[-1] if version else "tinyc",
                                                        args.opt, args.repeat))
     print()

@@ -11,6 +11,8 @@
 using namespace mlir;
 using namespace mlir::tinyc;
 
+#include "tinyc/Dialect/TinycInterfaces.cpp.inc"
+
 #define GET_OP_CLASSES
 #include "tinyc/Dialect/TinycOps.cpp.inc"
 
@@ -308,6 +310,45 @@ LogicalResult DequantizeOp::verify() {
     return emitOpError() << "scale type " << elementTypeOf(getScale())
                          << " differs from the result type " << elementTypeOf(getResult());
   return verifyQuantOp(*this, getInput(), getScale(), getZeroPoint(), getAxis(), getInput());
+}
+
+// The element operands of the operators with parameters: the rest (bounds,
+// per-channel scale and shift, quantization parameters) are read whole or
+// per channel.
+llvm::SmallVector<Value> ClipOp::getElementOperands() { return {getInput()}; }
+llvm::SmallVector<Value> ScaleShiftOp::getElementOperands() { return {getInput()}; }
+llvm::SmallVector<Value> QuantizeOp::getElementOperands() { return {getInput()}; }
+llvm::SmallVector<Value> DequantizeOp::getElementOperands() { return {getInput()}; }
+
+/// What the fused loop relies on: every operation computes one element of
+/// the result's shape from element operands that are the body's arguments
+/// or earlier results, and its parameters are arguments (read from buffers).
+LogicalResult FusedElementwiseOp::verify() {
+  Block &body = getBody().front();
+  if (body.getNumArguments() != getInputs().size())
+    return emitOpError() << "body has " << body.getNumArguments() << " arguments for "
+                         << getInputs().size() << " inputs";
+  for (auto [arg, input] : llvm::zip(body.getArguments(), getInputs()))
+    if (arg.getType() != input.getType())
+      return emitOpError() << "body argument of type " << arg.getType() << " for input of type "
+                           << input.getType();
+  auto yield = dyn_cast<YieldOp>(body.getTerminator());
+  if (!yield || yield.getValue().getType() != getType())
+    return emitOpError() << "body must end in a tinyc.yield of the result type " << getType();
+  llvm::ArrayRef<int64_t> shape = getType().getShape();
+  for (Operation &op : body.without_terminator()) {
+    auto elementwise = dyn_cast<ElementwiseOpInterface>(op);
+    if (!elementwise || op.getNumResults() != 1)
+      return op.emitOpError() << "is not an elementwise operation and cannot be fused";
+    if (shapeOf(op.getResult(0)) != shape)
+      return op.emitOpError() << "result shape " << formatShape(shapeOf(op.getResult(0)))
+                              << " differs from the fused result's " << formatShape(shape);
+    llvm::SmallVector<Value> elements = elementwise.getElementOperands();
+    for (Value operand : op.getOperands())
+      if (!llvm::is_contained(elements, operand) && !isa<BlockArgument>(operand))
+        return op.emitOpError() << "parameter operand must be an argument of the fused body";
+  }
+  return success();
 }
 
 //===----------------------------------------------------------------------===//

@@ -29,7 +29,7 @@ using namespace mlir::tinyc;
 std::vector<std::string> tinyc::getOptionalPasses() {
   return {"tinyc-integer-islands", "tinyc-fuse-quantize-pairs", "tinyc-fuse-pad", "tinyc-fold-batchnorm",
           "tinyc-fuse-ops", "tinyc-factorize-conv", "tinyc-pack-binary-weights",
-          "tinyc-sparsify-weights"};
+          "tinyc-sparsify-weights", "tinyc-fuse-elementwise"};
 }
 
 void tinyc::buildTensorPipeline(OpPassManager &pm, const PipelineOptions &options) {
@@ -65,6 +65,9 @@ void tinyc::buildTensorPipeline(OpPassManager &pm, const PipelineOptions &option
     sparsify.kernel = options.sparseKernel;
     func.addPass(createTinycSparsifyWeights(sparsify));
   }
+  // Last of the tensor passes: the others match single operations.
+  if (options.isEnabled("tinyc-fuse-elementwise"))
+    func.addPass(createTinycFuseElementwise());
   pm.addPass(createCanonicalizerPass());
   TinycPlanMemoryOptions plan;
   plan.alignment = options.bufferAlignment;

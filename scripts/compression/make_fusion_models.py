@@ -12,6 +12,11 @@ usage: make_fusion_models.py OUT
   matmul_bias_tanh  MatMul -> Add(bias) -> Tanh                   (fuse-ops: bias add)
   qdq_chain         Q -> DQ -> Conv -> Q -> DQ -> AveragePool -> Q -> DQ   (fuse-quantize-pairs)
   transposes        Transpose -> Transpose (inverse) -> Sigmoid   (canonicalization)
+  elementwise_tree  Mul, Add (broadcast constants), Relu, Sub of a second input, Greater, Where,
+                    Tanh, Div, Max, Sigmoid, a Cast to int32 and back, values read twice and a
+                    second output                                 (fuse-elementwise: several loops)
+  long_chain        120 elementwise operations in a row (Add, Mul, Relu, Sub, Sigmoid with
+                    constants of their own)                       (fuse-elementwise: max-ops loops)
 """
 import os
 import sys
@@ -112,11 +117,47 @@ def build(name, rng):
                  helper.make_node("Sigmoid", ["u"], ["y"], name="sigmoid")]
         graph = helper.make_graph(nodes, name, [tensor("x", [1, 3, 4, 5])], [tensor("y", None)])
         return graph, [rng.normal(0, 3, (1, 3, 4, 5)).astype(f32)]
+    if name == "elementwise_tree":
+        def n(op, ins, out, **attrs):
+            return helper.make_node(op, ins, [out], name=out, **attrs)
+        nodes = [n("Mul", ["x", "s"], "m"), n("Add", ["m", "b"], "a"), n("Relu", ["a"], "r"),
+                 n("Add", ["a", "one"], "y2"),  # a is read twice: Relu and y2
+                 n("Sub", ["r", "z"], "d"), n("Greater", ["d", "zero"], "g"),
+                 n("Mul", ["d", "tenth"], "e"), n("Where", ["g", "d", "e"], "w"),
+                 n("Tanh", ["w"], "t"), n("Div", ["t", "k"], "q"), n("Max", ["q", "floor"], "u"),
+                 n("Mul", ["u", "ten"], "u10"), n("Cast", ["u10"], "i", to=TensorProto.INT32),
+                 n("Cast", ["i"], "f", to=TensorProto.FLOAT), n("Add", ["f", "u"], "v"),
+                 n("Sigmoid", ["v"], "y")]
+        inits = [const("s", rng.uniform(0.5, 2, (8, 1, 1)).astype(f32)),
+                 const("b", rng.normal(0, 0.5, (6,)).astype(f32)),
+                 const("one", np.array(1.0, f32)), const("zero", np.array(0.0, f32)),
+                 const("tenth", np.array(0.1, f32)), const("ten", np.array(10.0, f32)),
+                 const("k", rng.uniform(0.5, 2, (1, 8, 1, 1)).astype(f32)),
+                 const("floor", rng.normal(-0.3, 0.2, (6, 6)).astype(f32))]
+        graph = helper.make_graph(nodes, name, [tensor("x", [1, 8, 6, 6]), tensor("z", [1, 8, 6, 6])],
+                                  [tensor("y", None), tensor("y2", None)], inits)
+        return graph, [rng.normal(0, 1, (1, 8, 6, 6)).astype(f32),
+                       rng.normal(0, 1, (1, 8, 6, 6)).astype(f32)]
+    if name == "long_chain":
+        nodes, inits, x = [], [], "x"
+        ops = ["Add", "Mul", "Relu", "Sub", "Sigmoid"]
+        for k in range(120):
+            op, out = ops[k % len(ops)], "v%d" % k if k < 119 else "y"
+            if op in ("Relu", "Sigmoid"):
+                nodes.append(helper.make_node(op, [x], [out], name=out))
+            else:
+                c = "c%d" % k
+                scale = rng.uniform(0.5, 1.5, (40,)) if op == "Mul" else rng.normal(0, 0.5, (40,))
+                inits.append(const(c, scale.astype(f32)))
+                nodes.append(helper.make_node(op, [x, c], [out], name=out))
+            x = out
+        graph = helper.make_graph(nodes, name, [tensor("x", [2, 40])], [tensor("y", None)], inits)
+        return graph, [rng.normal(0, 1, (2, 40)).astype(f32)]
     raise KeyError(name)
 
 
 NAMES = ["conv_bn_relu", "gemm_bn", "lone_bn", "pad_conv_clip", "residual", "matmul_bias_tanh",
-         "qdq_chain", "transposes"]
+         "qdq_chain", "transposes", "elementwise_tree", "long_chain"]
 
 
 def main():

@@ -32,3 +32,31 @@ func.func @main(%x: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>, tensor<4xf3
   %a = tinyc.activation %x <tanh> : tensor<4xf32> -> tensor<4xf32>
   return %a, %a, %x : tensor<4xf32>, tensor<4xf32>, tensor<4xf32>
 }
+
+// -----
+
+// A fused chain is one loop: each input element is loaded once (the
+// broadcast constant at the column), the values in between stay scalars,
+// and only the result is stored; it takes no arena.
+// CHECK-LABEL: func.func @main
+// CHECK-SAME: (%[[X:.*]]: memref<2x4xf32>, %[[C:.*]]: memref<4xf32>, %[[Y:.*]]: memref<2x4xf32>, %{{.*}}: memref<1xi8>)
+// CHECK: scf.for %[[I:.*]] =
+// CHECK-NEXT: scf.for %[[J:.*]] =
+// CHECK-NEXT: %[[A:.*]] = memref.load %[[X]][%[[I]], %[[J]]]
+// CHECK-NEXT: %[[B:.*]] = memref.load %[[C]][%[[J]]]
+// CHECK-NEXT: %[[S:.*]] = arith.addf %[[A]], %[[B]]
+// CHECK-NEXT: %[[E:.*]] = {{(func.)?}}call @tinyc_sigmoidf(%[[S]])
+// CHECK-NEXT: %[[M:.*]] = arith.mulf %[[E]], %[[A]]
+// CHECK-NEXT: memref.store %[[M]], %[[Y]][%[[I]], %[[J]]]
+// CHECK-NOT: memref.store
+// CHECK: return
+func.func @main(%x: tensor<2x4xf32>, %c: tensor<4xf32>) -> tensor<2x4xf32> {
+  %f = tinyc.fused_elementwise %x, %c : (tensor<2x4xf32>, tensor<4xf32>) -> tensor<2x4xf32> {
+  ^bb0(%a: tensor<2x4xf32>, %b: tensor<4xf32>):
+    %s = tinyc.add %a, %b : (tensor<2x4xf32>, tensor<4xf32>) -> tensor<2x4xf32>
+    %e = tinyc.activation %s <sigmoid> : tensor<2x4xf32> -> tensor<2x4xf32>
+    %m = tinyc.mul %e, %a : (tensor<2x4xf32>, tensor<2x4xf32>) -> tensor<2x4xf32>
+    tinyc.yield %m : tensor<2x4xf32>
+  }
+  return %f : tensor<2x4xf32>
+}

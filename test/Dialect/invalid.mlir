@@ -158,3 +158,29 @@ func.func @scale_shift_result(%x: tensor<1x4xf32>, %s: tensor<4xf32>) -> tensor<
   %y = tinyc.scale_shift %x, %s, %s : (tensor<1x4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<1x2xf32>
   return %y : tensor<1x2xf32>
 }
+
+// -----
+
+// tinyc.fused_elementwise: what its loop relies on.
+func.func @bad_shape(%x: tensor<4xf32>, %c: tensor<f32>) -> tensor<4xf32> {
+  %f = tinyc.fused_elementwise %x, %c : (tensor<4xf32>, tensor<f32>) -> tensor<4xf32> {
+  ^bb0(%a: tensor<4xf32>, %b: tensor<f32>):
+    // expected-error @+1 {{result shape scalar differs from the fused result's 4}}
+    %r = tinyc.activation %b <relu> : tensor<f32> -> tensor<f32>
+    %s = tinyc.add %a, %r : (tensor<4xf32>, tensor<f32>) -> tensor<4xf32>
+    tinyc.yield %s : tensor<4xf32>
+  }
+  return %f : tensor<4xf32>
+}
+
+// -----
+
+func.func @not_elementwise(%x: tensor<2x4xf32>) -> tensor<2x4xf32> {
+  %f = tinyc.fused_elementwise %x : (tensor<2x4xf32>) -> tensor<2x4xf32> {
+  ^bb0(%a: tensor<2x4xf32>):
+    // expected-error @+1 {{is not an elementwise operation and cannot be fused}}
+    %s = tinyc.softmax %a {axis = 1 : i64} : tensor<2x4xf32> -> tensor<2x4xf32>
+    tinyc.yield %s : tensor<2x4xf32>
+  }
+  return %f : tensor<2x4xf32>
+}

@@ -16,6 +16,8 @@
 #define GET_ATTRDEF_CLASSES
 #include "tinyc/Dialect/TinycAttrs.h.inc"
 
+#include "tinyc/Dialect/TinycInterfaces.h.inc"
+
 #define GET_OP_CLASSES
 #include "tinyc/Dialect/TinycOps.h.inc"
 

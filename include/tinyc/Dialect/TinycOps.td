@@ -13,6 +13,7 @@ include "tinyc/Dialect/TinycBase.td"
 include "mlir/IR/BuiltinAttributeInterfaces.td"
 include "mlir/IR/CommonAttrConstraints.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
+include "tinyc/Dialect/TinycInterfaces.td"
 
 class Tinyc_Op<string mnemonic, list<Trait> traits = []>
     : Op<Tinyc_Dialect, mnemonic, !listconcat(traits, [Pure])>;
@@ -103,7 +104,7 @@ def Tinyc_GatherOp : Tinyc_Op<"gather"> {
   let hasVerifier = 1;
 }
 
-def Tinyc_CastOp : Tinyc_Op<"cast"> {
+def Tinyc_CastOp : Tinyc_Op<"cast", [Tinyc_ElementwiseOpInterface]> {
   let summary = "converts elements to another type (ONNX Cast)";
   let description = [{
     Float to integer truncates toward zero and saturates at the integer type's
@@ -121,7 +122,7 @@ def Tinyc_CastOp : Tinyc_Op<"cast"> {
 //===----------------------------------------------------------------------===//
 
 class Tinyc_BinaryOp<string mnemonic, string what>
-    : Tinyc_Op<mnemonic> {
+    : Tinyc_Op<mnemonic, [Tinyc_ElementwiseOpInterface]> {
   let summary = what # " with NumPy-style broadcasting";
   let description = [{
     The optional `act` and `quant` are an activation and a fake quantization
@@ -158,7 +159,7 @@ def Tinyc_DivOp : Tinyc_BinaryOp<"div", "elementwise division"> {
   }];
 }
 
-def Tinyc_ActivationOp : Tinyc_Op<"activation"> {
+def Tinyc_ActivationOp : Tinyc_Op<"activation", [Tinyc_ElementwiseOpInterface]> {
   let summary = "an elementwise activation function (Relu, Sigmoid, Clip, ...)";
   let arguments = (ins Tinyc_FloatTensor:$input, Tinyc_ActivationAttr:$act);
   let results = (outs Tinyc_FloatTensor:$result);
@@ -167,7 +168,7 @@ def Tinyc_ActivationOp : Tinyc_Op<"activation"> {
   let hasVerifier = 1;
 }
 
-def Tinyc_FakeQuantOp : Tinyc_Op<"fake_quant"> {
+def Tinyc_FakeQuantOp : Tinyc_Op<"fake_quant", [Tinyc_ElementwiseOpInterface]> {
   let summary = "a QuantizeLinear -> DequantizeLinear pair with one scale and zero point";
   let arguments = (ins RankedTensorOf<[F32]>:$input, Tinyc_FakeQuantAttr:$quant);
   let results = (outs RankedTensorOf<[F32]>:$result);
@@ -176,7 +177,7 @@ def Tinyc_FakeQuantOp : Tinyc_Op<"fake_quant"> {
   let hasVerifier = 1;
 }
 
-def Tinyc_ScaleShiftOp : Tinyc_Op<"scale_shift"> {
+def Tinyc_ScaleShiftOp : Tinyc_Op<"scale_shift", [DeclareOpInterfaceMethods<Tinyc_ElementwiseOpInterface, ["getElementOperands"]>]> {
   let summary = "per-channel x * scale + shift over dimension 1";
   let description = [{
     What an inference BatchNormalization with constant statistics is, once
@@ -191,7 +192,7 @@ def Tinyc_ScaleShiftOp : Tinyc_Op<"scale_shift"> {
   let hasVerifier = 1;
 }
 
-def Tinyc_SignOp : Tinyc_Op<"sign"> {
+def Tinyc_SignOp : Tinyc_Op<"sign", [Tinyc_ElementwiseOpInterface]> {
   let summary = "elementwise sign: -1, 0 or 1 (ONNX Sign)";
   let arguments = (ins Tinyc_FloatTensor:$input);
   let results = (outs Tinyc_FloatTensor:$result);
@@ -211,7 +212,7 @@ def Tinyc_CompareKindAttr : EnumAttr<Tinyc_Dialect, Tinyc_CompareKind, "compare"
   let assemblyFormat = "`<` $value `>`";
 }
 
-def Tinyc_CompareOp : Tinyc_Op<"compare"> {
+def Tinyc_CompareOp : Tinyc_Op<"compare", [Tinyc_ElementwiseOpInterface]> {
   let summary = "elementwise comparison with broadcasting (Equal, Less, Greater, ...)";
   let description = [{
     Ordered: any comparison with NaN is false, as in IEEE 754 and NumPy.
@@ -234,7 +235,7 @@ def Tinyc_LogicKindAttr : EnumAttr<Tinyc_Dialect, Tinyc_LogicKind, "logic"> {
   let assemblyFormat = "`<` $value `>`";
 }
 
-def Tinyc_LogicOp : Tinyc_Op<"logic"> {
+def Tinyc_LogicOp : Tinyc_Op<"logic", [Tinyc_ElementwiseOpInterface]> {
   let summary = "elementwise And, Or or Xor of boolean tensors, with broadcasting";
   let arguments = (ins Tinyc_LogicKindAttr:$kind, Tinyc_Tensor:$lhs, Tinyc_Tensor:$rhs);
   let results = (outs Tinyc_Tensor:$result);
@@ -243,7 +244,7 @@ def Tinyc_LogicOp : Tinyc_Op<"logic"> {
   let hasVerifier = 1;
 }
 
-def Tinyc_NotOp : Tinyc_Op<"not"> {
+def Tinyc_NotOp : Tinyc_Op<"not", [Tinyc_ElementwiseOpInterface]> {
   let summary = "elementwise negation of a boolean tensor (ONNX Not)";
   let arguments = (ins Tinyc_Tensor:$input);
   let results = (outs Tinyc_Tensor:$result);
@@ -252,7 +253,7 @@ def Tinyc_NotOp : Tinyc_Op<"not"> {
   let hasVerifier = 1;
 }
 
-def Tinyc_SelectOp : Tinyc_Op<"select"> {
+def Tinyc_SelectOp : Tinyc_Op<"select", [Tinyc_ElementwiseOpInterface]> {
   let summary = "condition ? x : y elementwise, all three broadcast (ONNX Where)";
   let arguments = (ins Tinyc_Tensor:$condition, Tinyc_Tensor:$x, Tinyc_Tensor:$y);
   let results = (outs Tinyc_Tensor:$result);
@@ -272,7 +273,7 @@ def Tinyc_FloatClassAttr : EnumAttr<Tinyc_Dialect, Tinyc_FloatClass, "class"> {
   let assemblyFormat = "`<` $value `>`";
 }
 
-def Tinyc_ClassifyOp : Tinyc_Op<"classify"> {
+def Tinyc_ClassifyOp : Tinyc_Op<"classify", [Tinyc_ElementwiseOpInterface]> {
   let summary = "whether each float is of a class (IsNaN, IsInf)";
   let arguments = (ins Tinyc_FloatClassAttr:$kind, Tinyc_FloatTensor:$input);
   let results = (outs Tinyc_Tensor:$result);
@@ -281,7 +282,7 @@ def Tinyc_ClassifyOp : Tinyc_Op<"classify"> {
   let hasVerifier = 1;
 }
 
-def Tinyc_ClipOp : Tinyc_Op<"clip"> {
+def Tinyc_ClipOp : Tinyc_Op<"clip", [DeclareOpInterfaceMethods<Tinyc_ElementwiseOpInterface, ["getElementOperands"]>]> {
   let summary = "clamps elements to [min, max] given as 0-d tensors";
   let description = [{
     For bounds known only at run time, and for integer tensors. Float clips
@@ -293,6 +294,37 @@ def Tinyc_ClipOp : Tinyc_Op<"clip"> {
   let assemblyFormat = "$input `,` $min `,` $max attr-dict `:` functional-type(operands, $result)";
   let hasCanonicalizer = 1;
   let hasVerifier = 1;
+}
+
+def Tinyc_FusedElementwiseOp : Tinyc_Op<"fused_elementwise", [IsolatedFromAbove]> {
+  let summary = "a chain of elementwise operations computed in one loop";
+  let description = [{
+    The body's operations (each an ElementwiseOpInterface with the result's
+    shape) are computed element by element in one loop over the result: the
+    values between them live in registers and take no arena. The body's
+    arguments are `inputs`, read with broadcasting like the operands they
+    replaced; `tinyc.yield` names the result. Made by tinyc-fuse-elementwise.
+
+    ```mlir
+    %r = tinyc.fused_elementwise %x, %c : (tensor<1x64xf32>, tensor<64xf32>) -> tensor<1x64xf32> {
+    ^bb0(%a: tensor<1x64xf32>, %b: tensor<64xf32>):
+      %0 = tinyc.add %a, %b : (tensor<1x64xf32>, tensor<64xf32>) -> tensor<1x64xf32>
+      %1 = tinyc.activation %0 #tinyc.act<relu> : tensor<1x64xf32> -> tensor<1x64xf32>
+      tinyc.yield %1 : tensor<1x64xf32>
+    }
+    ```
+  }];
+  let arguments = (ins Variadic<Tinyc_Tensor>:$inputs);
+  let results = (outs Tinyc_Tensor:$result);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = "$inputs attr-dict `:` functional-type($inputs, $result) $body";
+  let hasVerifier = 1;
+}
+
+def Tinyc_YieldOp : Tinyc_Op<"yield", [Terminator, HasParent<"FusedElementwiseOp">]> {
+  let summary = "the result of a tinyc.fused_elementwise body";
+  let arguments = (ins Tinyc_Tensor:$value);
+  let assemblyFormat = "$value attr-dict `:` type($value)";
 }
 
 def Tinyc_SoftmaxOp : Tinyc_Op<"softmax"> {
@@ -319,7 +351,7 @@ def Tinyc_BatchNormOp : Tinyc_Op<"batch_norm"> {
   let hasVerifier = 1;
 }
 
-def Tinyc_QuantizeOp : Tinyc_Op<"quantize"> {
+def Tinyc_QuantizeOp : Tinyc_Op<"quantize", [DeclareOpInterfaceMethods<Tinyc_ElementwiseOpInterface, ["getElementOperands"]>]> {
   let summary = "ONNX QuantizeLinear: saturate(roundeven(x / scale) + zero_point)";
   let description = [{
     `scale` and `zero_point` are 0-d (per tensor) or 1-d along `axis` (per
@@ -335,7 +367,7 @@ def Tinyc_QuantizeOp : Tinyc_Op<"quantize"> {
   let hasVerifier = 1;
 }
 
-def Tinyc_DequantizeOp : Tinyc_Op<"dequantize"> {
+def Tinyc_DequantizeOp : Tinyc_Op<"dequantize", [DeclareOpInterfaceMethods<Tinyc_ElementwiseOpInterface, ["getElementOperands"]>]> {
   let summary = "ONNX DequantizeLinear: (x - zero_point) * scale";
   let arguments = (ins RankedTensorOf<[AnyInteger]>:$input, Tinyc_FloatTensor:$scale,
                        RankedTensorOf<[AnyInteger]>:$zero_point, I64Attr:$axis);

@@ -79,6 +79,25 @@ def TinycFuseOps : Pass<"tinyc-fuse-ops", "::mlir::func::FuncOp"> {
   }];
 }
 
+def TinycFuseElementwise : Pass<"tinyc-fuse-elementwise", "::mlir::func::FuncOp"> {
+  let summary = "Computes chains of elementwise operations in one loop";
+  let description = [{
+    An elementwise operation (ElementwiseOpInterface) whose element operand
+    is produced by another one of the same result shape, read by nothing
+    else, joins it in one `tinyc.fused_elementwise`: one loop computes the
+    whole chain (a tree of such operations) element by element, the values
+    in between stay in registers, and their tensors take no arena. The
+    arithmetic of each operation is unchanged, so are the results, bit for
+    bit. A fused body holds at most `max-ops` operations, so that a loop's
+    body (and its register pressure) stays small; a long chain becomes
+    several loops.
+  }];
+  let options = [
+    Option<"maxOps", "max-ops", "int64_t", /*default=*/"32",
+           "Most operations in one fused loop">,
+  ];
+}
+
 //===----------------------------------------------------------------------===//
 // Compression: less work for the same (or, when asked, nearly the same) result
 //===----------------------------------------------------------------------===//

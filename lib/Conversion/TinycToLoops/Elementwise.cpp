@@ -3,9 +3,12 @@
 #include "Lowering.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/IR/IRMapping.h"
+#include "llvm/ADT/TypeSwitch.h"
 
 #include "tinyc/Transforms/Passes.h"
 
+#include <functional>
 #include <limits>
 
 using namespace mlir;
@@ -115,217 +118,6 @@ Value computeBinary(OpBuilder &b, Location loc, BinaryKind kind, Value x, Value 
   return b.create<arith::SelectOp>(loc, byZero, zero, quotient);
 }
 
-template <typename OpTy, BinaryKind kind>
-struct BinaryLowering : OpConversionPattern<OpTy> {
-  using OpConversionPattern<OpTy>::OpConversionPattern;
-  LogicalResult matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
-                                ConversionPatternRewriter &rewriter) const override {
-    Type elem = op.getType().getElementType();
-    ActivationAttr act = op.getActAttr();
-    FakeQuantAttr quant = op.getQuantAttr();
-    return lowerElementwise(
-        op, {op.getLhs(), op.getRhs()}, {adaptor.getLhs(), adaptor.getRhs()}, rewriter,
-        [&](OpBuilder &b, Location loc, ValueRange s, ValueRange) {
-          return applyEpilogue(b, loc, computeBinary(b, loc, kind, s[0], s[1], elem), act, quant);
-        });
-  }
-};
-
-struct CompareLowering : OpConversionPattern<CompareOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult matchAndRewrite(CompareOp op, OpAdaptor adaptor,
-                                ConversionPatternRewriter &rewriter) const override {
-    Type elem = op.getLhs().getType().getElementType();
-    bool isUnsigned = elem.isUnsignedInteger() || elem.isInteger(1);
-    CompareKind kind = op.getKind();
-    return lowerElementwise(
-        op, {op.getLhs(), op.getRhs()}, {adaptor.getLhs(), adaptor.getRhs()}, rewriter,
-        [&](OpBuilder &b, Location loc, ValueRange s, ValueRange) -> Value {
-          if (isa<FloatType>(elem)) {
-            // Ordered predicates: false whenever a NaN is involved.
-            arith::CmpFPredicate p[] = {arith::CmpFPredicate::OEQ, arith::CmpFPredicate::OLT,
-                                        arith::CmpFPredicate::OLE, arith::CmpFPredicate::OGT,
-                                        arith::CmpFPredicate::OGE};
-            return b.create<arith::CmpFOp>(loc, p[static_cast<int>(kind)], s[0], s[1]);
-          }
-          using P = arith::CmpIPredicate;
-          P p[] = {P::eq, isUnsigned ? P::ult : P::slt, isUnsigned ? P::ule : P::sle,
-                   isUnsigned ? P::ugt : P::sgt, isUnsigned ? P::uge : P::sge};
-          return b.create<arith::CmpIOp>(loc, p[static_cast<int>(kind)], s[0], s[1]);
-        });
-  }
-};
-
-struct LogicLowering : OpConversionPattern<LogicOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult matchAndRewrite(LogicOp op, OpAdaptor adaptor,
-                                ConversionPatternRewriter &rewriter) const override {
-    LogicKind kind = op.getKind();
-    return lowerElementwise(
-        op, {op.getLhs(), op.getRhs()}, {adaptor.getLhs(), adaptor.getRhs()}, rewriter,
-        [&](OpBuilder &b, Location loc, ValueRange s, ValueRange) -> Value {
-          switch (kind) {
-          case LogicKind::and_: return b.create<arith::AndIOp>(loc, s[0], s[1]);
-          case LogicKind::or_: return b.create<arith::OrIOp>(loc, s[0], s[1]);
-          case LogicKind::xor_: return b.create<arith::XOrIOp>(loc, s[0], s[1]);
-          }
-          llvm_unreachable("unknown logic operation");
-        });
-  }
-};
-
-struct NotLowering : OpConversionPattern<NotOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult matchAndRewrite(NotOp op, OpAdaptor adaptor,
-                                ConversionPatternRewriter &rewriter) const override {
-    return lowerElementwise(op, op.getInput(), adaptor.getInput(), rewriter,
-                            [&](OpBuilder &b, Location loc, ValueRange s, ValueRange) -> Value {
-                              Value one = b.create<arith::ConstantOp>(loc, b.getBoolAttr(true));
-                              return b.create<arith::XOrIOp>(loc, s[0], one);
-                            });
-  }
-};
-
-struct ClassifyLowering : OpConversionPattern<ClassifyOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult matchAndRewrite(ClassifyOp op, OpAdaptor adaptor,
-                                ConversionPatternRewriter &rewriter) const override {
-    Type elem = op.getInput().getType().getElementType();
-    FloatClass kind = op.getKind();
-    return lowerElementwise(
-        op, op.getInput(), adaptor.getInput(), rewriter,
-        [&](OpBuilder &b, Location loc, ValueRange s, ValueRange) -> Value {
-          Value x = s[0];
-          if (kind == FloatClass::nan)
-            return b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UNO, x, x);
-          double inf = std::numeric_limits<double>::infinity();
-          auto equals = [&](double v) {
-            return b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OEQ, x,
-                                           floatConstant(b, loc, elem, v));
-          };
-          if (kind == FloatClass::pos_inf)
-            return equals(inf);
-          if (kind == FloatClass::neg_inf)
-            return equals(-inf);
-          return b.create<arith::OrIOp>(loc, equals(inf), equals(-inf));
-        });
-  }
-};
-
-struct SelectLowering : OpConversionPattern<SelectOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult matchAndRewrite(SelectOp op, OpAdaptor adaptor,
-                                ConversionPatternRewriter &rewriter) const override {
-    return lowerElementwise(
-        op, {op.getCondition(), op.getX(), op.getY()},
-        {adaptor.getCondition(), adaptor.getX(), adaptor.getY()}, rewriter,
-        [&](OpBuilder &b, Location loc, ValueRange s, ValueRange) -> Value {
-          return b.create<arith::SelectOp>(loc, s[0], s[1], s[2]);
-        });
-  }
-};
-
-struct ActivationLowering : OpConversionPattern<ActivationOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult matchAndRewrite(ActivationOp op, OpAdaptor adaptor,
-                                ConversionPatternRewriter &rewriter) const override {
-    return lowerElementwise(op, op.getInput(), adaptor.getInput(), rewriter,
-                            [&](OpBuilder &b, Location loc, ValueRange s, ValueRange) {
-                              return applyActivation(b, loc, s[0], op.getAct());
-                            });
-  }
-};
-
-/// -1, 0 or 1. NaN fails both tests and stays NaN, as NumPy's sign does.
-struct SignLowering : OpConversionPattern<SignOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult matchAndRewrite(SignOp op, OpAdaptor adaptor,
-                                ConversionPatternRewriter &rewriter) const override {
-    Type elem = op.getType().getElementType();
-    return lowerElementwise(
-        op, op.getInput(), adaptor.getInput(), rewriter,
-        [&](OpBuilder &b, Location loc, ValueRange s, ValueRange) {
-          Value x = s[0];
-          Value zero = floatConstant(b, loc, elem, 0.0);
-          Value isNegative = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OLT, x, zero);
-          Value negative =
-              b.create<arith::SelectOp>(loc, isNegative, floatConstant(b, loc, elem, -1.0), x);
-          Value isPositive = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGT, x, zero);
-          return b.create<arith::SelectOp>(loc, isPositive, floatConstant(b, loc, elem, 1.0),
-                                           negative);
-        });
-  }
-};
-
-struct FakeQuantLowering : OpConversionPattern<FakeQuantOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult matchAndRewrite(FakeQuantOp op, OpAdaptor adaptor,
-                                ConversionPatternRewriter &rewriter) const override {
-    return lowerElementwise(op, op.getInput(), adaptor.getInput(), rewriter,
-                            [&](OpBuilder &b, Location loc, ValueRange s, ValueRange) {
-                              return applyFakeQuant(b, loc, s[0], op.getQuant());
-                            });
-  }
-};
-
-/// x * scale[c] + shift[c], then the fused activation.
-struct ScaleShiftLowering : OpConversionPattern<ScaleShiftOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult matchAndRewrite(ScaleShiftOp op, OpAdaptor adaptor,
-                                ConversionPatternRewriter &rewriter) const override {
-    auto fm = contractFlags(rewriter);
-    return lowerElementwise(
-        op, op.getInput(), adaptor.getInput(), rewriter,
-        [&](OpBuilder &b, Location loc, ValueRange s, ValueRange ivs) {
-          Value scale = b.create<memref::LoadOp>(loc, adaptor.getScale(), ivs[1]);
-          Value shift = b.create<memref::LoadOp>(loc, adaptor.getShift(), ivs[1]);
-          Value y = b.create<arith::AddFOp>(loc, b.create<arith::MulFOp>(loc, s[0], scale, fm),
-                                            shift, fm);
-          return applyActivation(b, loc, y, op.getActAttr());
-        });
-  }
-};
-
-struct ClipLowering : OpConversionPattern<ClipOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult matchAndRewrite(ClipOp op, OpAdaptor adaptor,
-                                ConversionPatternRewriter &rewriter) const override {
-    Type elem = op.getType().getElementType();
-    Location loc = op.getLoc();
-    Value lo = loadElement(rewriter, loc, adaptor.getMin(), {}, elem);
-    Value hi = loadElement(rewriter, loc, adaptor.getMax(), {}, elem);
-    return lowerElementwise(
-        op, op.getInput(), adaptor.getInput(), rewriter,
-        [&](OpBuilder &b, Location l, ValueRange s, ValueRange) -> Value {
-          // min(max(x, lo), hi), as ONNX defines Clip: when lo > hi every
-          // element becomes hi. Comparisons with NaN are false, so NaN
-          // passes through.
-          Value x = s[0];
-          auto less = [&](Value p, Value q) -> Value {
-            if (isa<FloatType>(elem))
-              return b.create<arith::CmpFOp>(l, arith::CmpFPredicate::OLT, p, q);
-            return b.create<arith::CmpIOp>(
-                l, elem.isUnsignedInteger() ? arith::CmpIPredicate::ult : arith::CmpIPredicate::slt,
-                p, q);
-          };
-          Value low = b.create<arith::SelectOp>(l, less(x, lo), lo, x);
-          return b.create<arith::SelectOp>(l, less(hi, low), hi, low);
-        });
-  }
-};
-
-struct CastLowering : OpConversionPattern<CastOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult matchAndRewrite(CastOp op, OpAdaptor adaptor,
-                                ConversionPatternRewriter &rewriter) const override {
-    Type from = op.getInput().getType().getElementType(), to = op.getType().getElementType();
-    return lowerElementwise(op, op.getInput(), adaptor.getInput(), rewriter,
-                            [&](OpBuilder &b, Location loc, ValueRange s, ValueRange) {
-                              return convertScalar(b, loc, s[0], from, to);
-                            });
-  }
-};
-
 /// Loads a quantization parameter: once for a 0-d one, per element of the
 /// quantized axis otherwise.
 Value loadQuantParam(OpBuilder &b, Location loc, Value buffer, Value tensor, int64_t axis,
@@ -344,21 +136,168 @@ std::pair<double, double> intRange(Type elem) {
   return {-std::ldexp(1.0, width - 1), std::ldexp(1.0, width - 1) - 1};
 }
 
-struct QuantizeLowering : OpConversionPattern<QuantizeOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult matchAndRewrite(QuantizeOp op, OpAdaptor adaptor,
-                                ConversionPatternRewriter &rewriter) const override {
-    Type q = op.getType().getElementType();
-    if (q.getIntOrFloatBitWidth() > 16)
-      return op.emitError() << "quantizing to " << q << " is not supported";
-    auto [lo, hi] = intRange(q);
-    return lowerElementwise(
-        op, op.getInput(), adaptor.getInput(), rewriter,
-        [&](OpBuilder &b, Location loc, ValueRange s, ValueRange ivs) {
+/// What an elementwise operation computes from the scalars of its element
+/// operands (in getElementOperands' order) at result index `ivs`.
+using ScalarKernel = std::function<Value(OpBuilder &, Location, ValueRange scalars, ValueRange ivs)>;
+
+/// The scalar kernel of an ElementwiseOpInterface operation, the one
+/// definition both its own loop and a fused loop use. Parameters are read
+/// from the buffers `bufferOf` gives; those read once are loaded at
+/// `hoist`'s insertion point, before the loop.
+FailureOr<ScalarKernel> getScalarKernel(Operation *op, llvm::function_ref<Value(Value)> bufferOf,
+                                        OpBuilder &hoist) {
+  auto binary = [&](auto typed, BinaryKind kind) -> ScalarKernel {
+    Type elem = typed.getType().getElementType();
+    ActivationAttr act = typed.getActAttr();
+    FakeQuantAttr quant = typed.getQuantAttr();
+    return [=](OpBuilder &b, Location loc, ValueRange s, ValueRange) {
+      return applyEpilogue(b, loc, computeBinary(b, loc, kind, s[0], s[1], elem), act, quant);
+    };
+  };
+  return llvm::TypeSwitch<Operation *, FailureOr<ScalarKernel>>(op)
+      .Case([&](AddOp o) { return binary(o, BinaryKind::add); })
+      .Case([&](SubOp o) { return binary(o, BinaryKind::sub); })
+      .Case([&](MulOp o) { return binary(o, BinaryKind::mul); })
+      .Case([&](DivOp o) { return binary(o, BinaryKind::div); })
+      .Case([&](MaxOp o) { return binary(o, BinaryKind::max); })
+      .Case([&](MinOp o) { return binary(o, BinaryKind::min); })
+      .Case([&](CompareOp o) -> ScalarKernel {
+        Type elem = o.getLhs().getType().getElementType();
+        bool isUnsigned = elem.isUnsignedInteger() || elem.isInteger(1);
+        CompareKind kind = o.getKind();
+        return [=](OpBuilder &b, Location loc, ValueRange s, ValueRange) -> Value {
+          if (isa<FloatType>(elem)) {
+            // Ordered predicates: false whenever a NaN is involved.
+            arith::CmpFPredicate p[] = {arith::CmpFPredicate::OEQ, arith::CmpFPredicate::OLT,
+                                        arith::CmpFPredicate::OLE, arith::CmpFPredicate::OGT,
+                                        arith::CmpFPredicate::OGE};
+            return b.create<arith::CmpFOp>(loc, p[static_cast<int>(kind)], s[0], s[1]);
+          }
+          using P = arith::CmpIPredicate;
+          P p[] = {P::eq, isUnsigned ? P::ult : P::slt, isUnsigned ? P::ule : P::sle,
+                   isUnsigned ? P::ugt : P::sgt, isUnsigned ? P::uge : P::sge};
+          return b.create<arith::CmpIOp>(loc, p[static_cast<int>(kind)], s[0], s[1]);
+        };
+      })
+      .Case([&](LogicOp o) -> ScalarKernel {
+        LogicKind kind = o.getKind();
+        return [=](OpBuilder &b, Location loc, ValueRange s, ValueRange) -> Value {
+          switch (kind) {
+          case LogicKind::and_: return b.create<arith::AndIOp>(loc, s[0], s[1]);
+          case LogicKind::or_: return b.create<arith::OrIOp>(loc, s[0], s[1]);
+          case LogicKind::xor_: return b.create<arith::XOrIOp>(loc, s[0], s[1]);
+          }
+          llvm_unreachable("unknown logic operation");
+        };
+      })
+      .Case([&](NotOp) -> ScalarKernel {
+        return [](OpBuilder &b, Location loc, ValueRange s, ValueRange) -> Value {
+          Value one = b.create<arith::ConstantOp>(loc, b.getBoolAttr(true));
+          return b.create<arith::XOrIOp>(loc, s[0], one);
+        };
+      })
+      .Case([&](ClassifyOp o) -> ScalarKernel {
+        Type elem = o.getInput().getType().getElementType();
+        FloatClass kind = o.getKind();
+        return [=](OpBuilder &b, Location loc, ValueRange s, ValueRange) -> Value {
+          Value x = s[0];
+          if (kind == FloatClass::nan)
+            return b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UNO, x, x);
+          double inf = std::numeric_limits<double>::infinity();
+          auto equals = [&](double v) {
+            return b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OEQ, x,
+                                           floatConstant(b, loc, elem, v));
+          };
+          if (kind == FloatClass::pos_inf)
+            return equals(inf);
+          if (kind == FloatClass::neg_inf)
+            return equals(-inf);
+          return b.create<arith::OrIOp>(loc, equals(inf), equals(-inf));
+        };
+      })
+      .Case([&](SelectOp) -> ScalarKernel {
+        return [](OpBuilder &b, Location loc, ValueRange s, ValueRange) -> Value {
+          return b.create<arith::SelectOp>(loc, s[0], s[1], s[2]);
+        };
+      })
+      .Case([&](ActivationOp o) -> ScalarKernel {
+        ActivationAttr act = o.getAct();
+        return [=](OpBuilder &b, Location loc, ValueRange s, ValueRange) {
+          return applyActivation(b, loc, s[0], act);
+        };
+      })
+      // -1, 0 or 1. NaN fails both tests and stays NaN, as NumPy's sign does.
+      .Case([&](SignOp o) -> ScalarKernel {
+        Type elem = o.getType().getElementType();
+        return [=](OpBuilder &b, Location loc, ValueRange s, ValueRange) -> Value {
+          Value x = s[0];
+          Value zero = floatConstant(b, loc, elem, 0.0);
+          Value isNegative = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OLT, x, zero);
+          Value negative =
+              b.create<arith::SelectOp>(loc, isNegative, floatConstant(b, loc, elem, -1.0), x);
+          Value isPositive = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGT, x, zero);
+          return b.create<arith::SelectOp>(loc, isPositive, floatConstant(b, loc, elem, 1.0),
+                                           negative);
+        };
+      })
+      .Case([&](FakeQuantOp o) -> ScalarKernel {
+        FakeQuantAttr quant = o.getQuant();
+        return [=](OpBuilder &b, Location loc, ValueRange s, ValueRange) {
+          return applyFakeQuant(b, loc, s[0], quant);
+        };
+      })
+      // x * scale[c] + shift[c], then the fused activation.
+      .Case([&](ScaleShiftOp o) -> ScalarKernel {
+        Value scaleBuffer = bufferOf(o.getScale()), shiftBuffer = bufferOf(o.getShift());
+        ActivationAttr act = o.getActAttr();
+        return [=](OpBuilder &b, Location loc, ValueRange s, ValueRange ivs) {
+          auto fm = contractFlags(b);
+          Value scale = b.create<memref::LoadOp>(loc, scaleBuffer, ivs[1]);
+          Value shift = b.create<memref::LoadOp>(loc, shiftBuffer, ivs[1]);
+          Value y = b.create<arith::AddFOp>(loc, b.create<arith::MulFOp>(loc, s[0], scale, fm),
+                                            shift, fm);
+          return applyActivation(b, loc, y, act);
+        };
+      })
+      .Case([&](ClipOp o) -> ScalarKernel {
+        Type elem = o.getType().getElementType();
+        Location loc = o.getLoc();
+        Value lo = loadElement(hoist, loc, bufferOf(o.getMin()), {}, elem);
+        Value hi = loadElement(hoist, loc, bufferOf(o.getMax()), {}, elem);
+        return [=](OpBuilder &b, Location l, ValueRange s, ValueRange) -> Value {
+          // min(max(x, lo), hi), as ONNX defines Clip: when lo > hi every
+          // element becomes hi. Comparisons with NaN are false, so NaN
+          // passes through.
+          Value x = s[0];
+          auto less = [&](Value p, Value q) -> Value {
+            if (isa<FloatType>(elem))
+              return b.create<arith::CmpFOp>(l, arith::CmpFPredicate::OLT, p, q);
+            return b.create<arith::CmpIOp>(
+                l, elem.isUnsignedInteger() ? arith::CmpIPredicate::ult : arith::CmpIPredicate::slt,
+                p, q);
+          };
+          Value low = b.create<arith::SelectOp>(l, less(x, lo), lo, x);
+          return b.create<arith::SelectOp>(l, less(hi, low), hi, low);
+        };
+      })
+      .Case([&](CastOp o) -> ScalarKernel {
+        Type from = o.getInput().getType().getElementType(), to = o.getType().getElementType();
+        return [=](OpBuilder &b, Location loc, ValueRange s, ValueRange) {
+          return convertScalar(b, loc, s[0], from, to);
+        };
+      })
+      .Case([&](QuantizeOp o) -> FailureOr<ScalarKernel> {
+        Type q = o.getType().getElementType();
+        if (q.getIntOrFloatBitWidth() > 16)
+          return o.emitError() << "quantizing to " << q << " is not supported";
+        double lo = intRange(q).first, hi = intRange(q).second;
+        Value scaleTensor = o.getScale(), zpTensor = o.getZeroPoint();
+        Value scaleBuffer = bufferOf(scaleTensor), zpBuffer = bufferOf(zpTensor);
+        int64_t axis = o.getAxis();
+        return ScalarKernel([=](OpBuilder &b, Location loc, ValueRange s, ValueRange ivs) {
           Type f32 = b.getF32Type();
-          Value scale = loadQuantParam(b, loc, adaptor.getScale(), op.getScale(), op.getAxis(), ivs);
-          Value zp = loadQuantParam(b, loc, adaptor.getZeroPoint(), op.getZeroPoint(),
-                                    op.getAxis(), ivs);
+          Value scale = loadQuantParam(b, loc, scaleBuffer, scaleTensor, axis, ivs);
+          Value zp = loadQuantParam(b, loc, zpBuffer, zpTensor, axis, ivs);
           if (!s[0].getType().isF32()) {
             Value v =
                 quantizeScalar(b, loc, s[0], scale, convertScalar(b, loc, zp, q, f32), lo, hi);
@@ -386,21 +325,16 @@ struct QuantizeLowering : OpConversionPattern<QuantizeOp> {
           i = b.create<arith::AddIOp>(loc, i, z);
           return b.create<arith::TruncIOp>(loc, storageType(q), i).getResult();
         });
-  }
-};
-
-struct DequantizeLowering : OpConversionPattern<DequantizeOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult matchAndRewrite(DequantizeOp op, OpAdaptor adaptor,
-                                ConversionPatternRewriter &rewriter) const override {
-    Type q = op.getInput().getType().getElementType();
-    Type f = op.getType().getElementType();
-    return lowerElementwise(
-        op, op.getInput(), adaptor.getInput(), rewriter,
-        [&](OpBuilder &b, Location loc, ValueRange s, ValueRange ivs) {
-          Value scale = loadQuantParam(b, loc, adaptor.getScale(), op.getScale(), op.getAxis(), ivs);
-          Value zp = loadQuantParam(b, loc, adaptor.getZeroPoint(), op.getZeroPoint(),
-                                    op.getAxis(), ivs);
+      })
+      .Case([&](DequantizeOp o) -> ScalarKernel {
+        Type q = o.getInput().getType().getElementType();
+        Type f = o.getType().getElementType();
+        Value scaleTensor = o.getScale(), zpTensor = o.getZeroPoint();
+        Value scaleBuffer = bufferOf(scaleTensor), zpBuffer = bufferOf(zpTensor);
+        int64_t axis = o.getAxis();
+        return [=](OpBuilder &b, Location loc, ValueRange s, ValueRange ivs) {
+          Value scale = loadQuantParam(b, loc, scaleBuffer, scaleTensor, axis, ivs);
+          Value zp = loadQuantParam(b, loc, zpBuffer, zpTensor, axis, ivs);
           // (x - zero_point) in 32-bit integers, then to float, times the scale.
           Type wide = IntegerType::get(b.getContext(), 32,
                                        q.isUnsignedInteger() ? IntegerType::Unsigned
@@ -410,6 +344,77 @@ struct DequantizeLowering : OpConversionPattern<DequantizeOp> {
           Value diff = b.create<arith::SubIOp>(loc, x, z);
           Value asFloat = convertScalar(b, loc, diff, b.getIntegerType(32), f);
           return b.create<arith::MulFOp>(loc, asFloat, scale);
+        };
+      })
+      .Default([](Operation *o) -> FailureOr<ScalarKernel> {
+        return o->emitError() << "no scalar kernel for this elementwise operation";
+      });
+}
+
+/// An elementwise operation in a loop of its own.
+template <typename OpTy>
+struct ElementwiseLowering : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  LogicalResult matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    IRMapping buffers;
+    buffers.map(op->getOperands(), adaptor.getOperands());
+    FailureOr<ScalarKernel> kernel =
+        getScalarKernel(op, [&](Value v) { return buffers.lookup(v); }, rewriter);
+    if (failed(kernel))
+      return failure();
+    llvm::SmallVector<Value> elements =
+        cast<ElementwiseOpInterface>(op.getOperation()).getElementOperands();
+    llvm::SmallVector<Value> elementBuffers;
+    for (Value v : elements)
+      elementBuffers.push_back(buffers.lookup(v));
+    return lowerElementwise(op, elements, elementBuffers, rewriter, *kernel);
+  }
+};
+
+/// One loop over the result computes the body's operations in order, each
+/// from the scalars of the ones before it, and stores only the last: the
+/// element operands from outside are loaded (broadcast) once per element.
+struct FusedElementwiseLowering : OpConversionPattern<FusedElementwiseOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(FusedElementwiseOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Block &body = op.getBody().front();
+    auto bufferOf = [&](Value v) {
+      return adaptor.getInputs()[cast<BlockArgument>(v).getArgNumber()];
+    };
+    llvm::SmallVector<std::pair<Operation *, ScalarKernel>> kernels;
+    bool overrun = false;
+    for (Operation &inner : body.without_terminator()) {
+      FailureOr<ScalarKernel> kernel = getScalarKernel(&inner, bufferOf, rewriter);
+      if (failed(kernel))
+        return failure();
+      kernels.push_back({&inner, *kernel});
+      overrun |= inner.hasAttr(kDebugOverrunAttr);
+    }
+    Value yielded = cast<YieldOp>(body.getTerminator()).getValue();
+    if (overrun)
+      op->setAttr(kDebugOverrunAttr, rewriter.getUnitAttr());
+    // lowerElementwise loads nothing itself: the body reads its operands.
+    return lowerElementwise(
+        op, {}, {}, rewriter, [&](OpBuilder &b, Location loc, ValueRange, ValueRange ivs) {
+          llvm::DenseMap<Value, Value> scalars;
+          auto scalarOf = [&](Value v) {
+            Value &s = scalars[v];
+            if (!s) {
+              RankedTensorType type = tensorTypeOf(v);
+              s = loadElement(b, loc, bufferOf(v), broadcastIndices(b, loc, type.getShape(), ivs),
+                              type.getElementType());
+            }
+            return s;
+          };
+          for (auto &[inner, kernel] : kernels) {
+            llvm::SmallVector<Value> operands;
+            for (Value v : cast<ElementwiseOpInterface>(inner).getElementOperands())
+              operands.push_back(scalarOf(v));
+            scalars[inner->getResult(0)] = kernel(b, inner->getLoc(), operands, ivs);
+          }
+          return scalars.lookup(yielded);
         });
   }
 };
@@ -457,10 +462,14 @@ struct BatchNormLowering : OpConversionPattern<BatchNormOp> {
 
 void lowering::populateElementwiseLowering(RewritePatternSet &patterns,
                                            const TypeConverter &converter) {
-  patterns.add<BinaryLowering<AddOp, BinaryKind::add>, BinaryLowering<SubOp, BinaryKind::sub>,
-               BinaryLowering<MulOp, BinaryKind::mul>, BinaryLowering<DivOp, BinaryKind::div>,
-               BinaryLowering<MaxOp, BinaryKind::max>, BinaryLowering<MinOp, BinaryKind::min>,
-               CompareLowering, LogicLowering, NotLowering, ClassifyLowering, SelectLowering,
-               ActivationLowering, SignLowering, FakeQuantLowering, ScaleShiftLowering, ClipLowering, CastLowering, QuantizeLowering,
-               DequantizeLowering, BatchNormLowering>(converter, patterns.getContext());
+  patterns.add<ElementwiseLowering<AddOp>, ElementwiseLowering<SubOp>, ElementwiseLowering<MulOp>,
+               ElementwiseLowering<DivOp>, ElementwiseLowering<MaxOp>, ElementwiseLowering<MinOp>,
+               ElementwiseLowering<CompareOp>, ElementwiseLowering<LogicOp>,
+               ElementwiseLowering<NotOp>, ElementwiseLowering<ClassifyOp>,
+               ElementwiseLowering<SelectOp>, ElementwiseLowering<ActivationOp>,
+               ElementwiseLowering<SignOp>, ElementwiseLowering<FakeQuantOp>,
+               ElementwiseLowering<ScaleShiftOp>, ElementwiseLowering<ClipOp>,
+               ElementwiseLowering<CastOp>, ElementwiseLowering<QuantizeOp>,
+               ElementwiseLowering<DequantizeOp>, FusedElementwiseLowering, BatchNormLowering>(
+      converter, patterns.getContext());
 }
