@@ -25,6 +25,9 @@ usage: make_int8_models.py OUT [--only NAME]...
   concat_pad          Concat of inputs with different scales (requantized by tables), then a constant Pad
   sparse_pointwise    Conv 1x1, 16 -> 24, 92 % of the weights zero, one channel all zero; then a Gemm
                       with 90 % zero weights (straight-line code with immediate weights)
+  depthwise_stride2   depthwise Conv 3x3 stride 2, asymmetric pads, 6 channels, input zero point -128
+  depthwise_5x3_uint8 depthwise Conv 5x3 (odd row count), dilation (2, 1), uint8 activations
+  depthwise_4x2       depthwise Conv 4x2 (even row count), strides (1, 2), border windows of one row
 """
 import os
 import sys
@@ -138,6 +141,21 @@ def build(name, rng):
         y = b.conv(x, x_scale, 12, 12, [3, 3], group=12, pads=[1, 1, 1, 1])
         y = b.node("Clip", [y, b.const(np.float32(0.0)), b.const(np.float32(0.5))])
         out = b.qdq(y, 0.004, -128)
+    elif name == "depthwise_stride2":
+        shape = [1, 6, 11, 10]
+        x = b.qdq("x", x_scale, -128)
+        y = b.conv(x, x_scale, 6, 6, [3, 3], group=6, strides=[2, 2], pads=[1, 0, 1, 1])
+        out = b.qdq(b.node("Relu", [y]), 0.01, -128)
+    elif name == "depthwise_5x3_uint8":
+        shape = [1, 5, 12, 9]
+        x = b.qdq("x", x_scale, 128, np.uint8)
+        y = b.conv(x, x_scale, 5, 5, [5, 3], group=5, dilations=[2, 1], pads=[3, 1, 2, 0])
+        out = b.qdq(y, 0.03, 120, np.uint8)
+    elif name == "depthwise_4x2":
+        shape = [1, 8, 9, 7]
+        x = b.qdq("x", x_scale, 7)
+        y = b.conv(x, x_scale, 8, 8, [4, 2], group=8, strides=[1, 2], pads=[2, 1, 1, 0])
+        out = b.qdq(y, 0.03, -3)
     elif name == "grouped_dilated":
         shape = [1, 8, 10, 9]
         x = b.qdq("x", x_scale, 2)
@@ -252,7 +270,8 @@ def build(name, rng):
 NAMES = ["conv3x3_relu", "conv_rgb_stride2", "depthwise", "grouped_dilated", "pointwise",
          "conv_uint8", "conv_1d", "weight_zero_point", "gemm_transb", "matmul", "residual",
          "avgpool", "global_pool_gemm", "maxpool_reshape", "stays_float", "activation_tables",
-         "sub_mul", "concat_pad", "sparse_pointwise"]
+         "sub_mul", "concat_pad", "sparse_pointwise", "depthwise_stride2", "depthwise_5x3_uint8",
+         "depthwise_4x2"]
 
 
 def main(argv):
