@@ -29,6 +29,13 @@
  * model.h, placed in section TINYC_HARNESS_BUFFER_SECTION where the target defines one
  * (a board's big external RAM), and the inputs are used where data.c put them (flash).
  *
+ * With TINYC_HARNESS_STACK_PAINT (tinyc-run --stack, MCU boards) the second call measures
+ * the stack it uses: run_painted() fills the TINYC_HARNESS_STACK_PAINT bytes below its own
+ * stack pointer with a pattern, calls model_run from there and finds the lowest word the call
+ * changed. The harness's own frame lies above that stack pointer and is not counted; the
+ * figure is from the stack pointer at the call down, as MODEL_STACK_BYTES is, and it is
+ * printed as "tinyc-stack <bytes>" (no interrupt handler runs on the boards meanwhile).
+ *
  * Output format, on stdout:
  *   tinyc-output <index> <bytes>
  *   <the bytes in hex, 32 per line, in memory order>
@@ -120,6 +127,43 @@ __attribute__((noinline, used)) void tinyc_layer_end(void)
 /* The argument of the calibrating pair: volatile, so that the compiler cannot specialise
  * tinyc_layer_begin for a constant argument and call a clone the plugin does not watch. */
 static volatile int32_t calibration_layer = -1;
+
+/* ---- the painted stack ---- */
+
+#if defined(TINYC_HARNESS_STACK_PAINT)
+#define PAINT_WORD 0xC5A3E1F7u /* a word the model is unlikely to store */
+#define PAINT_WORDS (TINYC_HARNESS_STACK_PAINT / 4)
+static size_t stack_used;
+
+/* The stack pointer where this function calls model_run: the body neither pushes nor
+ * allocates, so it is the stack pointer after the prologue. */
+__attribute__((noinline)) static int run_painted(const void *const in[], void *const out[], void *arena)
+{
+    uintptr_t sp;
+    volatile uint32_t *bottom;
+    size_t i;
+    int rc;
+#if defined(__arm__) || defined(__thumb__)
+    __asm__ volatile("mov %0, sp" : "=r"(sp));
+#elif defined(__riscv)
+    __asm__ volatile("mv %0, sp" : "=r"(sp));
+#elif defined(__x86_64__)
+    __asm__ volatile("mov %%rsp, %0" : "=r"(sp));
+#else
+#error "TINYC_HARNESS_STACK_PAINT: no way to read the stack pointer on this target"
+#endif
+    sp &= ~(uintptr_t)3;
+    bottom = (volatile uint32_t *)(sp - TINYC_HARNESS_STACK_PAINT);
+    /* a loop, not memset: memset's own frame would lie in the region it paints */
+    for (i = 0; i < PAINT_WORDS; i++)
+        bottom[i] = PAINT_WORD;
+    rc = model_run(in, out, arena);
+    for (i = 0; i < PAINT_WORDS && bottom[i] == PAINT_WORD; i++)
+        ;
+    stack_used = sp - (uintptr_t)(bottom + i);
+    return rc;
+}
+#endif
 
 /* ---- buffers ---- */
 
@@ -280,7 +324,11 @@ int main(void)
     tinyc_region_end();
 
     fill_run_buffers(&second, 0x5A);
+#if defined(TINYC_HARNESS_STACK_PAINT)
+    rc2 = run_painted(inputs, second.outputs, second.arena);
+#else
     rc2 = model_run(inputs, second.outputs, second.arena);
+#endif
 
     if (rc1 != 0) {
         printf("tinyc-harness: model_run returned %d\n", rc1);
@@ -327,6 +375,11 @@ int main(void)
         printf("tinyc-output %u %lu\n", i, (unsigned long)output_bytes[i]);
         print_hex(first.outputs[i], output_bytes[i]);
     }
+#if defined(TINYC_HARNESS_STACK_PAINT)
+    /* the whole painted region changed: the call used at least that much */
+    printf("tinyc-stack %lu%s\n", (unsigned long)stack_used,
+           stack_used >= TINYC_HARNESS_STACK_PAINT ? " or more" : "");
+#endif
     printf("tinyc-done\n");
     fflush(stdout);
     return 0;
