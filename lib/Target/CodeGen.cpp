@@ -1,6 +1,7 @@
 //===- CodeGen.cpp - LLVM code generation and the C entry point -----------===//
 
 #include "tinyc/Target/CodeGen.h"
+#include "tinyc_abi.h"
 
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/Bitcode/BitcodeReader.h"
@@ -117,7 +118,7 @@ void createEntryPoint(llvm::Module &module, llvm::Function &impl, llvm::StringRe
   llvm::Value *low = b.CreateAnd(b.CreatePtrToInt(arena, intPtr), arenaAlign - 1);
   b.CreateCondBr(b.CreateICmpEQ(low, llvm::ConstantInt::get(intPtr, 0)), run, misaligned);
   b.SetInsertPoint(misaligned);
-  b.CreateRet(llvm::ConstantInt::get(i32, 1));
+  b.CreateRet(llvm::ConstantInt::get(i32, TINYC_ABI_RUN_MISALIGNED_ARENA));
   b.SetInsertPoint(run);
   llvm::SmallVector<llvm::Value *> args;
   for (unsigned i = 0; i < numInputs; ++i)
@@ -126,7 +127,7 @@ void createEntryPoint(llvm::Module &module, llvm::Function &impl, llvm::StringRe
     args.push_back(b.CreateLoad(ptr, b.CreateConstGEP1_32(ptr, outputs, i)));
   args.push_back(arena);
   b.CreateCall(&impl, args);
-  b.CreateRet(llvm::ConstantInt::get(i32, 0));
+  b.CreateRet(llvm::ConstantInt::get(i32, TINYC_ABI_RUN_OK));
 }
 
 llvm::OptimizationLevel optimizationLevel(char level) {

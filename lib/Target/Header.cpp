@@ -5,6 +5,7 @@
 #include "tinyc/Dialect/TinycDialect.h"
 #include "tinyc/Dialect/TinycShapes.h"
 #include "tinyc/Transforms/Passes.h"
+#include "tinyc_abi.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
@@ -66,8 +67,9 @@ bool isReserved(llvm::StringRef id, llvm::StringRef lower) {
   if (isKeywordOrLibraryName(id) || id.ends_with("_t") || id.ends_with("_MAX") ||
       id.ends_with("_MIN") || id.ends_with("_C") || id.ends_with("_WIDTH"))
     return true;
-  return id == "inputs" || id == "outputs" || id == "arena" || id == "tinyc_layer_begin" ||
-         id == "tinyc_layer_end" || id == (lower + "_run").str() ||
+  return id == "inputs" || id == "outputs" || id == "arena" ||
+         id == TINYC_ABI_STR(TINYC_ABI_LAYER_BEGIN) || id == TINYC_ABI_STR(TINYC_ABI_LAYER_END) ||
+         id == (lower + "_run").str() ||
          id == (lower + "_invoke").str();
 }
 
@@ -265,20 +267,23 @@ void tinyc::writeHeader(const ModelInterface &model, llvm::StringRef source,
   list("OUTPUT", model.outputs, true);
 
   if (!model.layers.empty()) {
-    os << "\n/* Layers: the code calls tinyc_layer_begin(i) before layer i and\n"
-       << " * tinyc_layer_end() after it (compiled with --layer-markers). */\n"
+    llvm::StringRef begin = TINYC_ABI_STR(TINYC_ABI_LAYER_BEGIN),
+                    end = TINYC_ABI_STR(TINYC_ABI_LAYER_END);
+    os << "\n/* Layers: the code calls " << begin << "(i) before layer i and\n"
+       << " * " << end << "() after it (compiled with --layer-markers). */\n"
        << "#define " << upper << "_NUM_LAYERS " << model.layers.size() << "\n";
     for (auto [i, layer] : llvm::enumerate(model.layers))
       os << "#define " << upper << "_LAYER" << i << "_NODE " << quoted(layer.node) << "\n"
          << "#define " << upper << "_LAYER" << i << "_OP " << quoted(layer.op) << "\n"
          << "#define " << upper << "_LAYER" << i << "_MACS " << layer.macs << "\n";
-    os << "void tinyc_layer_begin(int32_t layer);\nvoid tinyc_layer_end(void);\n";
+    os << "void " << begin << "(int32_t layer);\nvoid " << end << "(void);\n";
   }
 
   os << "\n/* Runs the model: reads inputs[i], writes outputs[i], uses `arena` as\n"
      << " * scratch. Buffers must not overlap; each is row-major in the tensor's own\n"
      << " * element type and aligned for it. Reentrant: no allocation, no state kept\n"
-     << " * between calls. Returns 0, or nonzero if the arena is misaligned. */\n"
+     << " * between calls. Returns " << TINYC_ABI_RUN_OK << ", or " << TINYC_ABI_RUN_MISALIGNED_ARENA
+     << " if the arena is misaligned. */\n"
      << "int " << lower << "_run(const void *const inputs[], void *const outputs[], void *arena);\n";
 
   // Typed wrapper: one pointer per tensor, named after it.

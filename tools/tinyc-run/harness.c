@@ -55,6 +55,7 @@
 #include <string.h>
 
 #include "model.h"
+#include "tinyc_abi.h" /* runtime/: marker names and model_run's return codes */
 
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer)
@@ -104,22 +105,22 @@ static const size_t output_bytes[1] = {0};
 /* Their bodies differ so that no identical-code folding can merge the two symbols, and they
  * are not inlined so that each keeps an address of its own. */
 volatile unsigned tinyc_region_state;
-__attribute__((noinline, used)) void tinyc_region_begin(void)
+__attribute__((noinline, used)) void TINYC_ABI_REGION_BEGIN(void)
 {
     tinyc_region_state = 1u;
 }
-__attribute__((noinline, used)) void tinyc_region_end(void)
+__attribute__((noinline, used)) void TINYC_ABI_REGION_END(void)
 {
     tinyc_region_state = 2u;
 }
 
 /* The same holds for the layer markers, whose bodies also differ from the region markers'. */
 volatile int32_t tinyc_layer_current;
-__attribute__((noinline, used)) void tinyc_layer_begin(int32_t layer)
+__attribute__((noinline, used)) void TINYC_ABI_LAYER_BEGIN(int32_t layer)
 {
     tinyc_layer_current = layer;
 }
-__attribute__((noinline, used)) void tinyc_layer_end(void)
+__attribute__((noinline, used)) void TINYC_ABI_LAYER_END(void)
 {
     tinyc_layer_current = INT32_MIN;
 }
@@ -291,8 +292,8 @@ int main(void)
     int rc1, rc2;
 
     /* the empty pair that measures the layer markers' own instructions */
-    tinyc_layer_begin(calibration_layer);
-    tinyc_layer_end();
+    TINYC_ABI_LAYER_BEGIN(calibration_layer);
+    TINYC_ABI_LAYER_END();
 
     if (tinyc_data_num_inputs != NUM_INPUTS) {
         printf("tinyc-harness: data.c has %u inputs, the model %u\n", tinyc_data_num_inputs, (unsigned)NUM_INPUTS);
@@ -319,9 +320,9 @@ int main(void)
     alloc_run_buffers(&second);
 
     fill_run_buffers(&first, 0xA5);
-    tinyc_region_begin();
+    TINYC_ABI_REGION_BEGIN();
     rc1 = model_run(inputs, first.outputs, first.arena);
-    tinyc_region_end();
+    TINYC_ABI_REGION_END();
 
     fill_run_buffers(&second, 0x5A);
 #if defined(TINYC_HARNESS_STACK_PAINT)
@@ -330,12 +331,12 @@ int main(void)
     rc2 = model_run(inputs, second.outputs, second.arena);
 #endif
 
-    if (rc1 != 0) {
+    if (rc1 != TINYC_ABI_RUN_OK) {
         printf("tinyc-harness: model_run returned %d\n", rc1);
         return EXIT_RUN_FAILED;
     }
-    if (rc2 != 0) {
-        printf("tinyc-harness: the second model_run returned %d, the first 0\n", rc2);
+    if (rc2 != TINYC_ABI_RUN_OK) {
+        printf("tinyc-harness: the second model_run returned %d, the first %d\n", rc2, rc1);
         return EXIT_CALLS_DIFFER;
     }
     for (i = 0; i < NUM_OUTPUTS; i++) {
@@ -364,8 +365,9 @@ int main(void)
     if (MODEL_ARENA_ALIGN > 1 && MODEL_ARENA_BYTES > 0) {
         /* the contract: a misaligned arena is refused before anything is written */
         int rc = model_run(inputs, second.outputs, second.arena + 1);
-        if (rc == 0) {
-            printf("tinyc-harness: model_run accepted an arena misaligned for MODEL_ARENA_ALIGN %lu\n",
+        if (rc != TINYC_ABI_RUN_MISALIGNED_ARENA) {
+            printf("tinyc-harness: model_run returned %d, not TINYC_ABI_RUN_MISALIGNED_ARENA (%d), for an arena "
+                   "misaligned for MODEL_ARENA_ALIGN %lu\n", rc, TINYC_ABI_RUN_MISALIGNED_ARENA,
                    (unsigned long)MODEL_ARENA_ALIGN);
             return EXIT_MISALIGNED_ACCEPTED;
         }
