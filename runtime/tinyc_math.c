@@ -158,7 +158,7 @@ static inline void two_prod(float a, float b, float *hi, float *lo)
     *lo = (((ah * bh - p) + ah * bl) + al * bh) + al * bl;
 }
 
-float tinyc_expf(float x)
+float TINYC_ABI_EXPF(float x)
 {
     float hi, lo;
     int32_t m;
@@ -189,7 +189,7 @@ float tinyc_expf(float x)
 #define TANH_P4 -0x1.1c9988p-7f
 #define TANH_P5 0x1.6f11c8p-9f
 
-float tinyc_tanhf(float x)
+float TINYC_ABI_TANHF(float x)
 {
     uint32_t ux = f2u(x);
     uint32_t uax = ux & F32_ABS;
@@ -230,7 +230,7 @@ float tinyc_tanhf(float x)
 
 /* ---- sigmoid ---- */
 
-float tinyc_sigmoidf(float x)
+float TINYC_ABI_SIGMOIDF(float x)
 {
     float hi, lo, eh, el, dh, dl, q0, ph, pl, res;
     int32_t m;
@@ -267,7 +267,7 @@ float tinyc_sigmoidf(float x)
 
 /* ---- roundeven ---- */
 
-float tinyc_roundevenf(float x)
+float TINYC_ABI_ROUNDEVENF(float x)
 {
 #if defined(TINYC_HW_ROUNDEVENF)
     return __builtin_roundevenf(x);
@@ -309,7 +309,7 @@ static inline uint64_t round_shift64(uint64_t v, unsigned s)
 }
 
 
-float tinyc_sqrtf(float x)
+float TINYC_ABI_SQRTF(float x)
 {
 #if defined(TINYC_HW_SQRTF)
     return __builtin_elementwise_sqrt(x);
@@ -436,7 +436,7 @@ static inline int64_t mul_shift_s64(int64_t a, int64_t b, unsigned s)
 #define F64_746 UINT64_C(0x4087500000000000)   /* 746.0: exp(-746) < 2^-1075 rounds to 0 */
 #define F64_2M54 UINT64_C(0x3c90000000000000)  /* 2^-54: below it exp(x) rounds to 1 */
 
-double tinyc_exp(double x)
+double TINYC_ABI_EXP(double x)
 {
     uint64_t ux = d2u(x), ax = ux & F64_ABS;
     int neg = (int)(ux >> 63);
@@ -547,7 +547,7 @@ double tinyc_exp(double x)
  * log(1 + f) = f - f^2/2 + s * (f^2/2 + R(s^2)) with s = f / (2 + f), R a minimax polynomial
  * of degree 8 in s (four terms in s^2), and k * ln2 split into a high part whose product with
  * k is exact and a low part. */
-float tinyc_logf(float x)
+float TINYC_ABI_LOGF(float x)
 {
     static const float ln2_hi = 0x1.62e3p-1f;       /* 6.9313812256e-01, 16 bits: k * ln2_hi exact */
     static const float ln2_lo = 0x1.2fefa2p-17f;    /* 9.0580006145e-06 */

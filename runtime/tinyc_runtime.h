@@ -17,17 +17,20 @@
 #ifndef TINYC_RUNTIME_H
 #define TINYC_RUNTIME_H
 
+#include "tinyc_abi.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-float tinyc_expf(float x);
-float tinyc_tanhf(float x);
-float tinyc_sigmoidf(float x);
-float tinyc_roundevenf(float x);
-float tinyc_sqrtf(float x);
-double tinyc_exp(double x);
-float tinyc_logf(float x);
+/* tinyc_expf & co., under the names of tinyc_abi.h */
+float TINYC_ABI_EXPF(float x);
+float TINYC_ABI_TANHF(float x);
+float TINYC_ABI_SIGMOIDF(float x);
+float TINYC_ABI_ROUNDEVENF(float x);
+float TINYC_ABI_SQRTF(float x);
+double TINYC_ABI_EXP(double x);
+float TINYC_ABI_LOGF(float x);
 
 #ifdef __cplusplus
 }

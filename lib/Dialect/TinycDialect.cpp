@@ -187,17 +187,17 @@ float FakeQuantAttr::apply(float x) const {
 float scalar::HostArithmetic::call(RuntimeFunction fn, float x) const {
   switch (fn) {
   case RuntimeFunction::exp:
-    return tinyc_expf(x);
+    return TINYC_ABI_EXPF(x);
   case RuntimeFunction::sigmoid:
-    return tinyc_sigmoidf(x);
+    return TINYC_ABI_SIGMOIDF(x);
   case RuntimeFunction::tanh:
-    return tinyc_tanhf(x);
+    return TINYC_ABI_TANHF(x);
   case RuntimeFunction::roundEven:
-    return tinyc_roundevenf(x);
+    return TINYC_ABI_ROUNDEVENF(x);
   case RuntimeFunction::sqrt:
-    return tinyc_sqrtf(x);
+    return TINYC_ABI_SQRTF(x);
   case RuntimeFunction::log:
-    return tinyc_logf(x);
+    return TINYC_ABI_LOGF(x);
   }
   llvm_unreachable("unknown runtime function");
 }

@@ -2,6 +2,7 @@
 
 #include "tinyc/Dialect/TinycDialect.h"
 #include "tinyc/Dialect/TinycShapes.h"
+#include "tinyc_abi.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
@@ -555,8 +556,13 @@ LogicalResult SignOp::verify() {
   return verifyAllStatic(*this);
 }
 
+// Packed words are i32 (PackBitsOp's result type, the lowering's shifts and popcounts).
+static_assert(TINYC_ABI_BITS_PER_PACKED_WORD == 32, "packed words are i32");
+
 /// Words of packed bits for `count` elements.
-static int64_t packedWords(int64_t count) { return (count + 31) / 32; }
+static int64_t packedWords(int64_t count) {
+  return (count + TINYC_ABI_BITS_PER_PACKED_WORD - 1) / TINYC_ABI_BITS_PER_PACKED_WORD;
+}
 
 LogicalResult PackBitsOp::verify() {
   if (failed(verifyAllStatic(*this)))
@@ -619,13 +625,13 @@ LogicalResult BinaryConvOp::verify() {
 int64_t BinaryConvOp::getMacCount() {
   auto w = shapeOf(getWeightBits());
   // Bit operations: each output takes every tap's 32 * words input bits.
-  return getNumElements(shapeOf(getResult())) * getNumElements(w.drop_front().drop_back()) * 32 *
+  return getNumElements(shapeOf(getResult())) * getNumElements(w.drop_front().drop_back()) * TINYC_ABI_BITS_PER_PACKED_WORD *
          w.back();
 }
 
 int64_t BinaryGemmOp::getMacCount() {
   auto w = shapeOf(getWeightBits());
-  return shapeOf(getResult())[0] * w[0] * w[1] * 32;
+  return shapeOf(getResult())[0] * w[0] * w[1] * TINYC_ABI_BITS_PER_PACKED_WORD;
 }
 
 int64_t mlir::tinyc::getMacCount(Operation *op) {

@@ -1,19 +1,29 @@
 //===- CodeGen.cpp - LLVM code generation and the C entry point -----------===//
 
 #include "tinyc/Target/CodeGen.h"
+#include "tinyc_abi.h"
 
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/Bitcode/BitcodeReader.h"
 #include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/InstIterator.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Linker/Linker.h"
+#include "llvm/Object/ObjectFile.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/TargetParser/Triple.h"
 #include "llvm/Transforms/Instrumentation/AddressSanitizer.h"
+#include "llvm/Transforms/Utils/Cloning.h"
+
+#include <functional>
 
 using namespace mlir;
 using namespace mlir::tinyc;
@@ -108,7 +118,7 @@ void createEntryPoint(llvm::Module &module, llvm::Function &impl, llvm::StringRe
   llvm::Value *low = b.CreateAnd(b.CreatePtrToInt(arena, intPtr), arenaAlign - 1);
   b.CreateCondBr(b.CreateICmpEQ(low, llvm::ConstantInt::get(intPtr, 0)), run, misaligned);
   b.SetInsertPoint(misaligned);
-  b.CreateRet(llvm::ConstantInt::get(i32, 1));
+  b.CreateRet(llvm::ConstantInt::get(i32, TINYC_ABI_RUN_MISALIGNED_ARENA));
   b.SetInsertPoint(run);
   llvm::SmallVector<llvm::Value *> args;
   for (unsigned i = 0; i < numInputs; ++i)
@@ -117,7 +127,7 @@ void createEntryPoint(llvm::Module &module, llvm::Function &impl, llvm::StringRe
     args.push_back(b.CreateLoad(ptr, b.CreateConstGEP1_32(ptr, outputs, i)));
   args.push_back(arena);
   b.CreateCall(&impl, args);
-  b.CreateRet(llvm::ConstantInt::get(i32, 0));
+  b.CreateRet(llvm::ConstantInt::get(i32, TINYC_ABI_RUN_OK));
 }
 
 llvm::OptimizationLevel optimizationLevel(char level) {
@@ -153,10 +163,118 @@ void optimize(llvm::Module &module, llvm::TargetMachine &tm, char level, bool sa
   mpm.run(module, mam);
 }
 
+/// The defined functions each defined function of `module` calls directly. Sets
+/// `unbounded` to why no stack bound exists if a call has no known callee.
+llvm::StringMap<std::vector<std::string>> callGraph(llvm::Module &module, std::string &unbounded) {
+  llvm::StringMap<std::vector<std::string>> callees;
+  for (llvm::Function &f : module) {
+    if (f.isDeclaration())
+      continue;
+    std::vector<std::string> &list = callees[f.getName()];
+    for (llvm::Instruction &i : llvm::instructions(f)) {
+      auto *call = llvm::dyn_cast<llvm::CallBase>(&i);
+      if (!call || call->isInlineAsm())
+        continue;
+      llvm::Function *callee = call->getCalledFunction();
+      if (!callee)
+        unbounded = ("function " + f.getName() + " makes an indirect call").str();
+      else if (!callee->isDeclaration())
+        list.push_back(callee->getName().str());
+    }
+  }
+  return callees;
+}
+
+/// Frame bytes by function, read from the file that the AsmPrinter writes for
+/// TargetOptions::StackUsageOutput, one line per machine function:
+/// "<module>:<function>\t<bytes>\t<static|dynamic>". The module name (the
+/// model's C name) has no colon.
+llvm::StringMap<int64_t> readFrameSizes(llvm::StringRef path, std::string &unbounded) {
+  llvm::StringMap<int64_t> frames;
+  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> text = llvm::MemoryBuffer::getFile(path);
+  if (!text) {
+    unbounded = "the code generator wrote no frame sizes";
+    return frames;
+  }
+  llvm::SmallVector<llvm::StringRef> lines;
+  (*text)->getBuffer().split(lines, '\n', -1, /*KeepEmpty=*/false);
+  for (llvm::StringRef line : lines) {
+    auto [where, rest] = line.split('\t');
+    auto [bytes, kind] = rest.split('\t');
+    llvm::StringRef function = where.split(':').second;
+    int64_t size = 0;
+    if (bytes.getAsInteger(10, size) || kind.trim() != "static") {
+      unbounded = ("function " + function + " has a frame of run-time size").str();
+      continue;
+    }
+    frames[function] = size;
+  }
+  return frames;
+}
+
+/// The deepest path from `entry` through the call graph, each function with
+/// its frame (and `returnAddress` bytes for the call that entered it), and
+/// `external` bytes below every function for what it may call outside the
+/// object or what the code generator added (libcalls, outlined code).
+std::optional<int64_t> deepestPath(llvm::StringRef entry,
+                                   const llvm::StringMap<std::vector<std::string>> &callees,
+                                   const llvm::StringMap<int64_t> &frames, int64_t returnAddress,
+                                   int64_t external, std::string &unbounded) {
+  llvm::StringMap<int64_t> depth;
+  llvm::StringSet<> active;
+  std::function<std::optional<int64_t>(llvm::StringRef)> visit =
+      [&](llvm::StringRef f) -> std::optional<int64_t> {
+    if (auto known = depth.find(f); known != depth.end())
+      return known->second;
+    if (!active.insert(f).second) {
+      unbounded = ("function " + f + " is recursive").str();
+      return std::nullopt;
+    }
+    auto frame = frames.find(f);
+    if (frame == frames.end()) {
+      unbounded = ("function " + f + " has no frame size").str();
+      return std::nullopt;
+    }
+    int64_t below = external;
+    if (auto list = callees.find(f); list != callees.end())
+      for (const std::string &callee : list->second) {
+        std::optional<int64_t> d = visit(callee);
+        if (!d)
+          return std::nullopt;
+        below = std::max(below, *d);
+      }
+    active.erase(f);
+    return depth[f] = frame->second + returnAddress + below;
+  };
+  return visit(entry);
+}
+
+/// Whether an object file refers to a symbol it does not define: a routine outside it that
+/// its code may call. Unreadable counts as yes.
+bool callsOutside(llvm::StringRef object) {
+  llvm::Expected<std::unique_ptr<llvm::object::ObjectFile>> file =
+      llvm::object::ObjectFile::createObjectFile(llvm::MemoryBufferRef(object, "object"));
+  if (!file) {
+    llvm::consumeError(file.takeError());
+    return true;
+  }
+  for (const llvm::object::SymbolRef &symbol : (*file)->symbols()) {
+    llvm::Expected<uint32_t> flags = symbol.getFlags();
+    if (!flags) {
+      llvm::consumeError(flags.takeError());
+      return true;
+    }
+    if (*flags & llvm::object::SymbolRef::SF_Undefined)
+      return true;
+  }
+  return false;
+}
+
 } // namespace
 
 LogicalResult tinyc::generateCode(ModuleOp module, const TargetInfo &target,
-                                  const CodeGenOptions &options, llvm::raw_pwrite_stream &os) {
+                                  const CodeGenOptions &options, llvm::raw_pwrite_stream &os,
+                                  CodeGenResult *result) {
   Location loc = module.getLoc();
   std::string error;
   std::unique_ptr<llvm::TargetMachine> tm = createTargetMachine(target, options.optLevel, error);
@@ -201,15 +319,66 @@ LogicalResult tinyc::generateCode(ModuleOp module, const TargetInfo &target,
   }
   optimize(*llvmModule, *tm, options.optLevel, options.sanitizeAddress);
 
-  if (options.emit == EmitKind::LLVMIR) {
-    llvmModule->print(os, nullptr);
-    return success();
-  }
-  llvm::legacy::PassManager codegen;
+  auto emitFile = [&](llvm::Module &m, llvm::raw_pwrite_stream &out,
+                      llvm::CodeGenFileType type) -> LogicalResult {
+    llvm::legacy::PassManager codegen;
+    if (tm->addPassesToEmitFile(codegen, out, nullptr, type))
+      return emitError(loc) << "the target cannot emit this kind of file";
+    codegen.run(m);
+    return success(); // the AsmPrinter, which closes a frame size file, is gone
+  };
   auto fileType = options.emit == EmitKind::Assembly ? llvm::CodeGenFileType::AssemblyFile
                                                       : llvm::CodeGenFileType::ObjectFile;
-  if (tm->addPassesToEmitFile(codegen, os, nullptr, fileType))
-    return emitError(loc) << "the target cannot emit this kind of file";
-  codegen.run(*llvmModule);
+  if (options.emit == EmitKind::LLVMIR)
+    llvmModule->print(os, nullptr);
+  if (!result)
+    return options.emit == EmitKind::LLVMIR ? success() : emitFile(*llvmModule, os, fileType);
+
+  std::string unbounded;
+  llvm::StringMap<std::vector<std::string>> callees = callGraph(*llvmModule, unbounded);
+  // The bound is read off the object, which also says whether anything outside it can be
+  // called; assembly is generated from a copy of the module, as code generation changes it.
+  std::unique_ptr<llvm::Module> forAssembly;
+  if (options.emit == EmitKind::Assembly)
+    forAssembly = llvm::CloneModule(*llvmModule);
+  // The AsmPrinter writes each machine function's frame size to a file (as clang's
+  // -fstack-usage); no other interface gives them out of the legacy code generation pipeline.
+  llvm::SmallString<128> framesPath;
+  if (std::error_code ec = llvm::sys::fs::createTemporaryFile("tinyc-frames", "su", framesPath))
+    return emitError(loc) << "cannot create a temporary file: " << ec.message();
+  llvm::FileRemover removeFrames(framesPath);
+  llvm::SmallString<0> object;
+  llvm::raw_svector_ostream objectStream(object);
+  tm->Options.StackUsageOutput = std::string(framesPath);
+  LogicalResult emitted = emitFile(*llvmModule, objectStream, llvm::CodeGenFileType::ObjectFile);
+  tm->Options.StackUsageOutput.clear();
+  if (failed(emitted))
+    return failure();
+  if (options.emit == EmitKind::Object)
+    os << object;
+  else if (forAssembly && failed(emitFile(*forAssembly, os, fileType)))
+    return failure();
+
+  llvm::StringMap<int64_t> frames = readFrameSizes(framesPath, unbounded);
+  // x86-64's call pushes the return address, which no frame size counts; Arm
+  // and RISC-V keep it in a register, which a frame that saves it counts.
+  llvm::Triple triple(normalizedTriple(target));
+  int64_t returnAddress = triple.isX86() ? target.pointerBits / 8 : 0;
+  // Functions of the object that are not in the IR's call graph are the code
+  // generator's own (the machine outliner's): any function may call them.
+  int64_t outside = callsOutside(object) ? target.externalStackBytes : 0, external = outside;
+  for (const auto &frame : frames)
+    if (!callees.count(frame.getKey()))
+      external = std::max(external, frame.getValue() + returnAddress + outside);
+  // The System V x86-64 ABI lets a leaf function use the 128 bytes below its stack pointer
+  // (the red zone), which its frame size leaves out.
+  if (triple.getArch() == llvm::Triple::x86_64 && !triple.isOSWindows())
+    external = std::max<int64_t>(external, 128);
+  std::optional<int64_t> bound = deepestPath(options.name + "_run", callees, frames, returnAddress,
+                                             external, unbounded);
+  if (unbounded.empty())
+    result->stackBytes = bound;
+  else
+    emitWarning(loc) << "no stack bound: " << unbounded;
   return success();
 }

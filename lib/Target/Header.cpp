@@ -5,8 +5,10 @@
 #include "tinyc/Dialect/TinycDialect.h"
 #include "tinyc/Dialect/TinycShapes.h"
 #include "tinyc/Transforms/Passes.h"
+#include "tinyc_abi.h"
 
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSet.h"
 
 #include <cstdio>
 
@@ -31,14 +33,81 @@ std::pair<int, const char *> describeElementType(Type t) {
   return {0, nullptr};
 }
 
-/// A C identifier made from an ONNX name ("input_1:0" -> "input_1_0").
+/// Words a parameter of the typed wrapper must not be spelled as: the keywords of C (up to C23)
+/// and C++ (up to C++20, with the alternative tokens), and what <stddef.h> and <stdint.h>
+/// define that is not caught by the patterns in isReserved.
+bool isKeywordOrLibraryName(llvm::StringRef id) {
+  static const llvm::StringSet<> words = {
+      // C
+      "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else",
+      "enum", "extern", "float", "for", "goto", "if", "inline", "int", "long", "register",
+      "restrict", "return", "short", "signed", "sizeof", "static", "struct", "switch", "typedef",
+      "union", "unsigned", "void", "volatile", "while", "alignas", "alignof", "bool",
+      "constexpr", "false", "nullptr", "static_assert", "thread_local", "true", "typeof",
+      "typeof_unqual",
+      // C++
+      "and", "and_eq", "asm", "bitand", "bitor", "catch", "char8_t", "char16_t", "char32_t",
+      "class", "compl", "concept", "consteval", "constinit", "const_cast", "co_await",
+      "co_return", "co_yield", "decltype", "delete", "dynamic_cast", "explicit", "export",
+      "friend", "mutable", "namespace", "new", "noexcept", "not", "not_eq", "operator", "or",
+      "or_eq", "private", "protected", "public", "reinterpret_cast", "requires", "static_cast",
+      "template", "this", "throw", "try", "typeid", "typename", "using", "virtual", "wchar_t",
+      "xor", "xor_eq",
+      // <stddef.h>, <stdint.h>
+      "NULL", "offsetof", "unreachable"};
+  return words.contains(id);
+}
+
+/// A spelling the typed wrapper cannot use for a parameter: a keyword or library name, a
+/// type name (`*_t`, which POSIX reserves too), a <stdint.h> limit or constant macro
+/// (INT8_MAX, UINT64_C, SIZE_MAX, ...), the header's own identifiers (the wrapper's locals
+/// `inputs`, `outputs`, `arena`, the functions `<name>_run`, `<name>_invoke` and the layer
+/// markers). Appending "_" makes any of them free.
+bool isReserved(llvm::StringRef id, llvm::StringRef lower) {
+  if (isKeywordOrLibraryName(id) || id.ends_with("_t") || id.ends_with("_MAX") ||
+      id.ends_with("_MIN") || id.ends_with("_C") || id.ends_with("_WIDTH"))
+    return true;
+  return id == "inputs" || id == "outputs" || id == "arena" ||
+         id == TINYC_ABI_STR(TINYC_ABI_LAYER_BEGIN) || id == TINYC_ABI_STR(TINYC_ABI_LAYER_END) ||
+         id == (lower + "_run").str() ||
+         id == (lower + "_invoke").str();
+}
+
+/// A C identifier made from an ONNX name ("input_1:0" -> "input_1_0"); one that would start
+/// with a digit or an underscore (reserved to the implementation) gets the prefix "t_".
 std::string identifier(llvm::StringRef name) {
   std::string id;
   for (char c : name)
     id += llvm::isAlnum(c) ? c : '_';
-  if (id.empty() || llvm::isDigit(id.front()))
+  if (id.empty() || llvm::isDigit(id.front()) || id.front() == '_')
     id.insert(0, "t_");
   return id;
+}
+
+/// The parameter names of the typed wrapper, inputs then outputs (docs/INTERFACE.md, "Names"):
+/// each tensor's identifier(), with "t_" in front if it starts like the header's macros
+/// (`<NAME>_`), then "_in<i>" or "_out<i>" appended if an earlier tensor has it, then "_"
+/// appended while it is reserved or an earlier tensor's.
+std::vector<std::string> parameterNames(const ModelInterface &model, llvm::StringRef lower,
+                                        llvm::StringRef upper) {
+  std::vector<std::string> names;
+  llvm::StringSet<> used;
+  auto add = [&](const TensorInterface &t, std::string suffix) {
+    std::string id = identifier(t.name);
+    if (llvm::StringRef(id).starts_with((upper + "_").str()))
+      id.insert(0, "t_");
+    if (used.contains(id))
+      id += suffix;
+    while (used.contains(id) || isReserved(id, lower))
+      id += "_";
+    used.insert(id);
+    names.push_back(id);
+  };
+  for (auto [i, t] : llvm::enumerate(model.inputs))
+    add(t, "_in" + std::to_string(i));
+  for (auto [i, t] : llvm::enumerate(model.outputs))
+    add(t, "_out" + std::to_string(i));
+  return names;
 }
 
 /// A C string literal.
@@ -143,6 +212,10 @@ void tinyc::writeHeader(const ModelInterface &model, llvm::StringRef source,
      << "#define " << upper << "_ARENA_ALIGN " << model.arenaAlign << "\n"
      << "#define " << upper << "_NUM_INPUTS " << model.inputs.size() << "\n"
      << "#define " << upper << "_NUM_OUTPUTS " << model.outputs.size() << "\n";
+  if (model.stackBytes)
+    os << "\n/* An upper bound of the stack bytes one call of " << lower << "_run uses\n"
+       << " * (interrupts aside), from the stack pointer at the call down. */\n"
+       << "#define " << upper << "_STACK_BYTES " << *model.stackBytes << "\n";
   if (model.hasArenaRedzones) {
     os << "\n/* Compiled with -sanitize=address: gaps between the arena's tensors, as\n"
        << " * {offset, bytes}, that no tensor ever uses; a harness poisons them\n"
@@ -194,35 +267,33 @@ void tinyc::writeHeader(const ModelInterface &model, llvm::StringRef source,
   list("OUTPUT", model.outputs, true);
 
   if (!model.layers.empty()) {
-    os << "\n/* Layers: the code calls tinyc_layer_begin(i) before layer i and\n"
-       << " * tinyc_layer_end() after it (compiled with --layer-markers). */\n"
+    llvm::StringRef begin = TINYC_ABI_STR(TINYC_ABI_LAYER_BEGIN),
+                    end = TINYC_ABI_STR(TINYC_ABI_LAYER_END);
+    os << "\n/* Layers: the code calls " << begin << "(i) before layer i and\n"
+       << " * " << end << "() after it (compiled with --layer-markers). */\n"
        << "#define " << upper << "_NUM_LAYERS " << model.layers.size() << "\n";
     for (auto [i, layer] : llvm::enumerate(model.layers))
       os << "#define " << upper << "_LAYER" << i << "_NODE " << quoted(layer.node) << "\n"
          << "#define " << upper << "_LAYER" << i << "_OP " << quoted(layer.op) << "\n"
          << "#define " << upper << "_LAYER" << i << "_MACS " << layer.macs << "\n";
-    os << "void tinyc_layer_begin(int32_t layer);\nvoid tinyc_layer_end(void);\n";
+    os << "void " << begin << "(int32_t layer);\nvoid " << end << "(void);\n";
   }
 
   os << "\n/* Runs the model: reads inputs[i], writes outputs[i], uses `arena` as\n"
      << " * scratch. Buffers must not overlap; each is row-major in the tensor's own\n"
      << " * element type and aligned for it. Reentrant: no allocation, no state kept\n"
-     << " * between calls. Returns 0, or nonzero if the arena is misaligned. */\n"
+     << " * between calls. Returns " << TINYC_ABI_RUN_OK << ", or " << TINYC_ABI_RUN_MISALIGNED_ARENA
+     << " if the arena is misaligned. */\n"
      << "int " << lower << "_run(const void *const inputs[], void *const outputs[], void *arena);\n";
 
   // Typed wrapper: one pointer per tensor, named after it.
-  std::vector<std::string> params, inputNames, outputNames;
-  for (const TensorInterface &t : model.inputs) {
-    inputNames.push_back(identifier(t.name));
-    params.push_back("const " + t.cType + " *" + inputNames.back());
-  }
-  for (const TensorInterface &t : model.outputs) {
-    std::string id = identifier(t.name);
-    if (llvm::is_contained(inputNames, id) || llvm::is_contained(outputNames, id))
-      id += "_out" + std::to_string(outputNames.size());
-    outputNames.push_back(id);
-    params.push_back(t.cType + " *" + outputNames.back());
-  }
+  std::vector<std::string> names = parameterNames(model, lower, upper), params;
+  std::vector<std::string> inputNames(names.begin(), names.begin() + model.inputs.size());
+  std::vector<std::string> outputNames(names.begin() + model.inputs.size(), names.end());
+  for (auto [i, t] : llvm::enumerate(model.inputs))
+    params.push_back("const " + t.cType + " *" + inputNames[i]);
+  for (auto [i, t] : llvm::enumerate(model.outputs))
+    params.push_back(t.cType + " *" + outputNames[i]);
   params.push_back("void *arena");
   os << "\n/* The same with typed arguments. */\n"
      << "static inline int " << lower << "_invoke(" << llvm::join(params, ", ") << ") {\n"

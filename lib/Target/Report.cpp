@@ -147,7 +147,9 @@ void tinyc::printReport(const CompileReport &report, bool json, llvm::raw_ostrea
                             {"text_bytes", report.text}, {"rodata_bytes", report.rodata},
                             {"data_bytes", report.data}, {"bss_bytes", report.bss},
                             {"flash_bytes", report.text + report.rodata + report.data},
-                            {"arena_bytes", report.arena}}}};
+                            {"arena_bytes", report.arena},
+                            {"stack_bytes", report.stackBytes ? llvm::json::Value(*report.stackBytes)
+                                                              : llvm::json::Value(nullptr)}}}};
     os << llvm::formatv("{0:2}", llvm::json::Value(std::move(root))) << "\n";
     return;
   }
@@ -179,4 +181,8 @@ void tinyc::printReport(const CompileReport &report, bool json, llvm::raw_ostrea
                       "arena {5} bytes\n",
                       report.text, report.rodata, report.data, report.bss,
                       report.text + report.rodata + report.data, report.arena);
+  if (report.stackBytes)
+    os << llvm::formatv("stack: at most {0} bytes per call\n", *report.stackBytes);
+  else
+    os << "stack: no bound\n";
 }

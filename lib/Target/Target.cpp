@@ -46,6 +46,11 @@ TargetInfo parseTarget(const EmbeddedTarget &embedded) {
   t.flashBytes = codegen->getInteger("flash_bytes").value_or(0);
   t.ramBytes = codegen->getInteger("ram_bytes").value_or(0);
   t.dsp = codegen->getBoolean("dsp").value_or(false);
+  std::optional<int64_t> external = codegen->getInteger("external_stack_bytes");
+  if (!external)
+    llvm::report_fatal_error(llvm::Twine("target '") + t.name +
+                             "' does not say codegen.external_stack_bytes");
+  t.externalStackBytes = *external;
   t.fpu = codegen->getBoolean("fpu").value_or(true);
   t.runtimeBitcode = llvm::StringRef(reinterpret_cast<const char *>(embedded.runtime),
                                      embedded.runtimeSize);

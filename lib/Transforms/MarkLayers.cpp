@@ -2,6 +2,7 @@
 
 #include "tinyc/Dialect/TinycDialect.h"
 #include "tinyc/Transforms/Passes.h"
+#include "tinyc_abi.h"
 
 namespace mlir::tinyc {
 #define GEN_PASS_DEF_TINYCMARKLAYERS
@@ -13,8 +14,8 @@ using namespace mlir::tinyc;
 
 namespace {
 
-constexpr llvm::StringLiteral kBegin = "tinyc_layer_begin";
-constexpr llvm::StringLiteral kEnd = "tinyc_layer_end";
+constexpr llvm::StringLiteral kBegin = TINYC_ABI_STR(TINYC_ABI_LAYER_BEGIN);
+constexpr llvm::StringLiteral kEnd = TINYC_ABI_STR(TINYC_ABI_LAYER_END);
 
 struct MarkLayersPass : tinyc::impl::TinycMarkLayersBase<MarkLayersPass> {
   void runOnOperation() override {

@@ -3,6 +3,7 @@
 #include "tinyc/Dialect/TinycShapes.h"
 #include "tinyc/Transforms/Passes.h"
 #include "tinyc/Transforms/Rewrites.h"
+#include "tinyc_abi.h"
 
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -18,6 +19,9 @@ using namespace mlir;
 using namespace mlir::tinyc;
 
 namespace {
+
+/// Bits per packed word (the words are uint32_t).
+constexpr int64_t kBits = TINYC_ABI_BITS_PER_PACKED_WORD;
 
 /// Per output channel the alpha that every weight is plus or minus, or
 /// nothing. `channelOf(i)` names the output channel of flat weight i.
@@ -55,7 +59,7 @@ Value packedInput(Value beforeSignValue, int64_t axis, PatternRewriter &rewriter
   for (auto [d, extent] : llvm::enumerate(type.getShape()))
     if (static_cast<int64_t>(d) != axis)
       shape.push_back(extent);
-  shape.push_back(2 * ((type.getShape()[axis] + 31) / 32));
+  shape.push_back(2 * ((type.getShape()[axis] + kBits - 1) / kBits));
   return rewriter.create<PackBitsOp>(beforeSignValue.getLoc(),
                                      RankedTensorType::get(shape, rewriter.getI32Type()),
                                      beforeSignValue, rewriter.getI64IntegerAttr(axis));
@@ -91,14 +95,14 @@ struct BinaryConv : OpRewritePattern<ConvOp> {
         binaryAlphas(*weight, m, [&](int64_t i) { return i / (c * taps); });
     if (!alpha)
       return failure();
-    // Bits [m, taps..., word]: input channel c is bit c % 32 of word c / 32.
-    int64_t words = (c + 31) / 32;
+    // Bits [m, taps..., word]: input channel c is bit c % kBits of word c / kBits.
+    int64_t words = (c + kBits - 1) / kBits;
     std::vector<uint32_t> bits(m * taps * words, 0);
     for (int64_t o = 0; o < m; ++o)
       for (int64_t ch = 0; ch < c; ++ch)
         for (int64_t t = 0; t < taps; ++t)
           if ((*weight)[(o * c + ch) * taps + t] < 0.0f)
-            bits[(o * taps + t) * words + ch / 32] |= uint32_t{1} << (ch % 32);
+            bits[(o * taps + t) * words + ch / kBits] |= uint32_t{1} << (ch % kBits);
     Location loc = conv.getLoc();
     Value input = conv.getInput();
     bool packed = false;
@@ -129,12 +133,12 @@ LogicalResult rewriteProduct(const ConstantProduct &p, PatternRewriter &rewriter
   if (failed(bias))
     return failure();
   Location loc = p.op->getLoc();
-  int64_t words = (p.k + 31) / 32;
+  int64_t words = (p.k + kBits - 1) / kBits;
   std::vector<uint32_t> bits(p.n * words, 0);
   for (auto [i, w] : llvm::enumerate(p.weight)) {
     int64_t row = p.rowOf(i);
     if (w < 0.0f)
-      bits[p.columnOf(i) * words + row / 32] |= uint32_t{1} << (row % 32);
+      bits[p.columnOf(i) * words + row / kBits] |= uint32_t{1} << (row % kBits);
   }
   for (float &v : *alpha)
     v *= p.alpha;

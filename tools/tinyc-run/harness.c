@@ -29,6 +29,13 @@
  * model.h, placed in section TINYC_HARNESS_BUFFER_SECTION where the target defines one
  * (a board's big external RAM), and the inputs are used where data.c put them (flash).
  *
+ * With TINYC_HARNESS_STACK_PAINT (tinyc-run --stack, MCU boards) the second call measures
+ * the stack it uses: run_painted() fills the TINYC_HARNESS_STACK_PAINT bytes below its own
+ * stack pointer with a pattern, calls model_run from there and finds the lowest word the call
+ * changed. The harness's own frame lies above that stack pointer and is not counted; the
+ * figure is from the stack pointer at the call down, as MODEL_STACK_BYTES is, and it is
+ * printed as "tinyc-stack <bytes>" (no interrupt handler runs on the boards meanwhile).
+ *
  * Output format, on stdout:
  *   tinyc-output <index> <bytes>
  *   <the bytes in hex, 32 per line, in memory order>
@@ -48,6 +55,7 @@
 #include <string.h>
 
 #include "model.h"
+#include "tinyc_abi.h" /* runtime/: marker names and model_run's return codes */
 
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer)
@@ -97,22 +105,22 @@ static const size_t output_bytes[1] = {0};
 /* Their bodies differ so that no identical-code folding can merge the two symbols, and they
  * are not inlined so that each keeps an address of its own. */
 volatile unsigned tinyc_region_state;
-__attribute__((noinline, used)) void tinyc_region_begin(void)
+__attribute__((noinline, used)) void TINYC_ABI_REGION_BEGIN(void)
 {
     tinyc_region_state = 1u;
 }
-__attribute__((noinline, used)) void tinyc_region_end(void)
+__attribute__((noinline, used)) void TINYC_ABI_REGION_END(void)
 {
     tinyc_region_state = 2u;
 }
 
 /* The same holds for the layer markers, whose bodies also differ from the region markers'. */
 volatile int32_t tinyc_layer_current;
-__attribute__((noinline, used)) void tinyc_layer_begin(int32_t layer)
+__attribute__((noinline, used)) void TINYC_ABI_LAYER_BEGIN(int32_t layer)
 {
     tinyc_layer_current = layer;
 }
-__attribute__((noinline, used)) void tinyc_layer_end(void)
+__attribute__((noinline, used)) void TINYC_ABI_LAYER_END(void)
 {
     tinyc_layer_current = INT32_MIN;
 }
@@ -120,6 +128,43 @@ __attribute__((noinline, used)) void tinyc_layer_end(void)
 /* The argument of the calibrating pair: volatile, so that the compiler cannot specialise
  * tinyc_layer_begin for a constant argument and call a clone the plugin does not watch. */
 static volatile int32_t calibration_layer = -1;
+
+/* ---- the painted stack ---- */
+
+#if defined(TINYC_HARNESS_STACK_PAINT)
+#define PAINT_WORD 0xC5A3E1F7u /* a word the model is unlikely to store */
+#define PAINT_WORDS (TINYC_HARNESS_STACK_PAINT / 4)
+static size_t stack_used;
+
+/* The stack pointer where this function calls model_run: the body neither pushes nor
+ * allocates, so it is the stack pointer after the prologue. */
+__attribute__((noinline)) static int run_painted(const void *const in[], void *const out[], void *arena)
+{
+    uintptr_t sp;
+    volatile uint32_t *bottom;
+    size_t i;
+    int rc;
+#if defined(__arm__) || defined(__thumb__)
+    __asm__ volatile("mov %0, sp" : "=r"(sp));
+#elif defined(__riscv)
+    __asm__ volatile("mv %0, sp" : "=r"(sp));
+#elif defined(__x86_64__)
+    __asm__ volatile("mov %%rsp, %0" : "=r"(sp));
+#else
+#error "TINYC_HARNESS_STACK_PAINT: no way to read the stack pointer on this target"
+#endif
+    sp &= ~(uintptr_t)3;
+    bottom = (volatile uint32_t *)(sp - TINYC_HARNESS_STACK_PAINT);
+    /* a loop, not memset: memset's own frame would lie in the region it paints */
+    for (i = 0; i < PAINT_WORDS; i++)
+        bottom[i] = PAINT_WORD;
+    rc = model_run(in, out, arena);
+    for (i = 0; i < PAINT_WORDS && bottom[i] == PAINT_WORD; i++)
+        ;
+    stack_used = sp - (uintptr_t)(bottom + i);
+    return rc;
+}
+#endif
 
 /* ---- buffers ---- */
 
@@ -247,8 +292,8 @@ int main(void)
     int rc1, rc2;
 
     /* the empty pair that measures the layer markers' own instructions */
-    tinyc_layer_begin(calibration_layer);
-    tinyc_layer_end();
+    TINYC_ABI_LAYER_BEGIN(calibration_layer);
+    TINYC_ABI_LAYER_END();
 
     if (tinyc_data_num_inputs != NUM_INPUTS) {
         printf("tinyc-harness: data.c has %u inputs, the model %u\n", tinyc_data_num_inputs, (unsigned)NUM_INPUTS);
@@ -275,19 +320,23 @@ int main(void)
     alloc_run_buffers(&second);
 
     fill_run_buffers(&first, 0xA5);
-    tinyc_region_begin();
+    TINYC_ABI_REGION_BEGIN();
     rc1 = model_run(inputs, first.outputs, first.arena);
-    tinyc_region_end();
+    TINYC_ABI_REGION_END();
 
     fill_run_buffers(&second, 0x5A);
+#if defined(TINYC_HARNESS_STACK_PAINT)
+    rc2 = run_painted(inputs, second.outputs, second.arena);
+#else
     rc2 = model_run(inputs, second.outputs, second.arena);
+#endif
 
-    if (rc1 != 0) {
+    if (rc1 != TINYC_ABI_RUN_OK) {
         printf("tinyc-harness: model_run returned %d\n", rc1);
         return EXIT_RUN_FAILED;
     }
-    if (rc2 != 0) {
-        printf("tinyc-harness: the second model_run returned %d, the first 0\n", rc2);
+    if (rc2 != TINYC_ABI_RUN_OK) {
+        printf("tinyc-harness: the second model_run returned %d, the first %d\n", rc2, rc1);
         return EXIT_CALLS_DIFFER;
     }
     for (i = 0; i < NUM_OUTPUTS; i++) {
@@ -316,8 +365,9 @@ int main(void)
     if (MODEL_ARENA_ALIGN > 1 && MODEL_ARENA_BYTES > 0) {
         /* the contract: a misaligned arena is refused before anything is written */
         int rc = model_run(inputs, second.outputs, second.arena + 1);
-        if (rc == 0) {
-            printf("tinyc-harness: model_run accepted an arena misaligned for MODEL_ARENA_ALIGN %lu\n",
+        if (rc != TINYC_ABI_RUN_MISALIGNED_ARENA) {
+            printf("tinyc-harness: model_run returned %d, not TINYC_ABI_RUN_MISALIGNED_ARENA (%d), for an arena "
+                   "misaligned for MODEL_ARENA_ALIGN %lu\n", rc, TINYC_ABI_RUN_MISALIGNED_ARENA,
                    (unsigned long)MODEL_ARENA_ALIGN);
             return EXIT_MISALIGNED_ACCEPTED;
         }
@@ -327,6 +377,11 @@ int main(void)
         printf("tinyc-output %u %lu\n", i, (unsigned long)output_bytes[i]);
         print_hex(first.outputs[i], output_bytes[i]);
     }
+#if defined(TINYC_HARNESS_STACK_PAINT)
+    /* the whole painted region changed: the call used at least that much */
+    printf("tinyc-stack %lu%s\n", (unsigned long)stack_used,
+           stack_used >= TINYC_HARNESS_STACK_PAINT ? " or more" : "");
+#endif
     printf("tinyc-done\n");
     fflush(stdout);
     return 0;

@@ -508,15 +508,24 @@ int compile() {
       llvm::raw_svector_ostream objectStream(object);
       CodeGenOptions objectOptions = codegen;
       objectOptions.emit = EmitKind::Object;
-      if (failed(generateCode(*module, *target, objectOptions, objectStream)))
+      CodeGenResult objectResult;
+      // Instrumented code calls ASan's run time, whose stack nothing bounds.
+      if (failed(generateCode(*module, *target, objectOptions, objectStream,
+                              codegen.sanitizeAddress ? nullptr : &objectResult)))
         return 1;
       measureObject(object, report);
+      report.stackBytes = objectResult.stackBytes;
+      interface->stackBytes = objectResult.stackBytes;
       if (*emit == EmitKind::Object)
         os << object;
     }
-    if ((!wantReport || *emit != EmitKind::Object) &&
-        failed(generateCode(*module, *target, codegen, os)))
-      return 1;
+    CodeGenResult result;
+    if (!wantReport || *emit != EmitKind::Object) {
+      if (failed(generateCode(*module, *target, codegen, os,
+                              codegen.sanitizeAddress ? nullptr : &result)))
+        return 1;
+      interface->stackBytes = result.stackBytes;
+    }
   }
   if (!header.empty())
     writeHeader(*interface, llvm::sys::path::filename(inputFile), *target, headerOut.stream());

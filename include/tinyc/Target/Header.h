@@ -8,6 +8,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,9 @@ struct ModelInterface {
   std::vector<std::pair<int64_t, int64_t>> arenaRedzones;
   std::vector<TensorInterface> inputs, outputs;
   std::vector<LayerInterface> layers;
+  /// An upper bound of the stack one call uses (CodeGenResult::stackBytes);
+  /// unset where no code was generated (-emit=mlir) or no bound exists.
+  std::optional<int64_t> stackBytes;
 };
 
 /// Reads the interface off the planned tensor-level `@main`;

@@ -8,6 +8,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,7 @@ struct CompileReport {
   std::string model, target;
   LayerCosts before, after;
   int64_t text = 0, rodata = 0, data = 0, bss = 0, arena = 0;
+  std::optional<int64_t> stackBytes;
 };
 
 /// The sizes of the allocated sections of an object file image.

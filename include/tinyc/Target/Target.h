@@ -32,6 +32,11 @@ struct TargetInfo {
   /// The core has a floating-point unit (codegen.fpu, default true); without
   /// one int8 convolutions requantize in fixed point.
   bool fpu = true;
+  /// Stack bytes that one call of a routine outside the object may use, with
+  /// everything it calls in turn: memcpy/memset, the compiler's support library
+  /// (soft float, division), the firmware's layer markers (codegen.
+  /// external_stack_bytes; measured per target, see targets/README.md).
+  int64_t externalStackBytes = 0;
   /// The runtime compiled for this target (LLVM bitcode).
   llvm::StringRef runtimeBitcode;
   /// On an Arm core with an FPU (floatABI "hard"): the runtime compiled without

@@ -29,8 +29,8 @@ struct Span {
   Value first, last;
 };
 Span wordSpan(OpBuilder &b, Location loc, Value word, int64_t extent) {
-  Value first = b.create<arith::MulIOp>(loc, word, indexConstant(b, loc, 32));
-  Value end = b.create<arith::AddIOp>(loc, first, indexConstant(b, loc, 32));
+  Value first = b.create<arith::MulIOp>(loc, word, indexConstant(b, loc, TINYC_ABI_BITS_PER_PACKED_WORD));
+  Value end = b.create<arith::AddIOp>(loc, first, indexConstant(b, loc, TINYC_ABI_BITS_PER_PACKED_WORD));
   return {first, b.create<arith::MinSIOp>(loc, end, indexConstant(b, loc, extent))};
 }
 

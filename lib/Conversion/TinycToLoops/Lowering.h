@@ -10,6 +10,7 @@
 #define TINYC_LIB_CONVERSION_TINYCTOLOOPS_LOWERING_H
 
 #include "tinyc/Dialect/TinycDialect.h"
+#include "tinyc_abi.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -23,13 +24,13 @@ namespace mlir::tinyc::lowering {
 /// The attribute naming the read-only global that holds a constant's data.
 inline constexpr llvm::StringLiteral kGlobalAttr = "tinyc.global";
 
-/// Names of the runtime functions generated code may call (runtime/).
-inline constexpr llvm::StringLiteral kExpF = "tinyc_expf";
-inline constexpr llvm::StringLiteral kSigmoidF = "tinyc_sigmoidf";
-inline constexpr llvm::StringLiteral kTanhF = "tinyc_tanhf";
-inline constexpr llvm::StringLiteral kRoundEvenF = "tinyc_roundevenf";
-inline constexpr llvm::StringLiteral kSqrtF = "tinyc_sqrtf";
-inline constexpr llvm::StringLiteral kLogF = "tinyc_logf";
+/// Names of the runtime functions generated code may call (runtime/tinyc_abi.h).
+inline constexpr llvm::StringLiteral kExpF = TINYC_ABI_STR(TINYC_ABI_EXPF);
+inline constexpr llvm::StringLiteral kSigmoidF = TINYC_ABI_STR(TINYC_ABI_SIGMOIDF);
+inline constexpr llvm::StringLiteral kTanhF = TINYC_ABI_STR(TINYC_ABI_TANHF);
+inline constexpr llvm::StringLiteral kRoundEvenF = TINYC_ABI_STR(TINYC_ABI_ROUNDEVENF);
+inline constexpr llvm::StringLiteral kSqrtF = TINYC_ABI_STR(TINYC_ABI_SQRTF);
+inline constexpr llvm::StringLiteral kLogF = TINYC_ABI_STR(TINYC_ABI_LOGF);
 
 /// How tensors are stored: ONNX signedness moves from the type into the
 /// operations (memrefs use signless integers), and booleans take a byte.
