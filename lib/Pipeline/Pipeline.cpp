@@ -28,7 +28,8 @@ using namespace mlir::tinyc;
 
 std::vector<std::string> tinyc::getOptionalPasses() {
   return {"tinyc-integer-islands", "tinyc-fuse-quantize-pairs", "tinyc-fuse-pad", "tinyc-fold-batchnorm",
-          "tinyc-fuse-ops", "tinyc-factorize-conv", "tinyc-pack-binary-weights",
+          "tinyc-fuse-ops", "tinyc-factorize-conv", "tinyc-factorize-matrices",
+          "tinyc-pack-binary-weights",
           "tinyc-sparsify-weights", "tinyc-fuse-elementwise"};
 }
 
@@ -57,6 +58,11 @@ void tinyc::buildTensorPipeline(OpPassManager &pm, const PipelineOptions &option
     TinycFactorizeConvOptions factorize;
     factorize.tolerance = options.factorizeTolerance;
     func.addPass(createTinycFactorizeConv(factorize));
+  }
+  if (options.isEnabled("tinyc-factorize-matrices")) {
+    TinycFactorizeMatricesOptions factorize;
+    factorize.tolerance = options.factorizeTolerance;
+    func.addPass(createTinycFactorizeMatrices(factorize));
   }
   if (options.isEnabled("tinyc-pack-binary-weights"))
     func.addPass(createTinycPackBinaryWeights());

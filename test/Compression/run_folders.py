@@ -14,7 +14,8 @@ the folder's ONNX Runtime reference. --exact demands bit-identical outputs;
 --quant-steps N allows N quantization steps on outputs of DequantizeLinear.
 --tolerance-bound EPS is for approximations with a relative weight error of
 at most EPS: it allows each output the error that bound implies for the
-folder's single convolution (|dy| <= EPS * ||W||_F * max window norm of x),
+folder's single convolution (|dy| <= EPS * ||W||_F * max window norm of x)
+or single Gemm/MatMul (|dy| <= EPS * |alpha| * ||W||_F * max row norm of x),
 computed here with numpy from the model and its input, independently of the
 compiler. Prints one line per folder and exits 1 if any fails.
 """
@@ -32,10 +33,28 @@ import onnx
 from onnx import numpy_helper
 
 
+def matrix_error_bound(model, inits, x, eps):
+    """For a single Gemm or MatMul: eps * |alpha| * ||W||_F * the largest norm of a row of x
+    (each output is a row of x times a column of the approximated W)."""
+    node = next(n for n in model.graph.node if n.op_type in ("Gemm", "MatMul"))
+    attrs = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
+    w = inits[node.input[1]].astype(np.float64)
+    rows = x.astype(np.float64)
+    if attrs.get("transA", 0):
+        rows = np.swapaxes(rows, -1, -2)
+    worst = float(np.sqrt((rows ** 2).sum(axis=-1)).max())
+    return eps * abs(attrs.get("alpha", 1.0)) * float(np.linalg.norm(w)) * worst
+
+
 def conv_error_bound(folder, eps):
-    """eps * ||W||_F * max over output positions of the input window's norm."""
+    """eps * ||W||_F * max over output positions of the input window's norm (for a 1x1
+    convolution too: a window of one position); for a single Gemm or MatMul, the row form."""
     model = onnx.load(os.path.join(folder, "model.onnx"))
     inits = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
+    if not any(n.op_type == "Conv" for n in model.graph.node):
+        x = numpy_helper.to_array(
+            onnx.load_tensor(os.path.join(folder, "test_data_set_0", "input_0.pb")))
+        return matrix_error_bound(model, inits, x, eps)
     conv = next(n for n in model.graph.node if n.op_type == "Conv")
     w = inits[conv.input[1]]
     x = numpy_helper.to_array(

@@ -87,8 +87,9 @@ cl::list<std::string> disabledPasses(
     cl::value_desc("name"), cl::cat(category));
 cl::opt<double> factorizeTolerance(
     "factorize-tolerance",
-    cl::desc("Let tinyc-factorize-conv approximate KxK convolutions by lower rank, within "
-             "this relative weight error (default 0: exact factorizations only)"),
+    cl::desc("Let tinyc-factorize-conv and tinyc-factorize-matrices approximate KxK "
+             "convolutions and Gemm, MatMul and 1x1 weights by lower rank, within this relative "
+             "weight error (default 0: exact factorizations only)"),
     cl::value_desc("eps"), cl::init(0.0), cl::cat(category));
 cl::opt<std::string> sparseKernel(
     "sparse-kernel",

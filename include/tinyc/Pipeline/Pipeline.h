@@ -27,8 +27,8 @@ struct PipelineOptions {
   /// The target's flash for the weights and largest RAM region for the
   /// arena, in bytes (0: not known).
   int64_t flashBytes = 0, ramBytes = 0;
-  /// Largest relative weight error tinyc-factorize-conv may introduce (0:
-  /// exact factorizations only).
+  /// Largest relative weight error tinyc-factorize-conv and
+  /// tinyc-factorize-matrices may introduce (0: exact factorizations only).
   double factorizeTolerance = 0.0;
   /// The form tinyc-sparsify-weights gives sparse layers: auto (its cost
   /// model), dense, arrays or unrolled.

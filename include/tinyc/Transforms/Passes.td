@@ -126,6 +126,32 @@ def TinycFactorizeConv : Pass<"tinyc-factorize-conv", "::mlir::func::FuncOp"> {
   ];
 }
 
+def TinycFactorizeMatrices : Pass<"tinyc-factorize-matrices", "::mlir::func::FuncOp"> {
+  let summary = "Splits Gemm, MatMul and 1x1 convolution weights of low rank into two thinner layers";
+  let description = [{
+    The constant weight matrix W (reduced dimension x outputs) of a float
+    Gemm, of a MatMul with a 2-d constant right operand, or of a one-group
+    convolution with 1x1 kernels, factors by truncated SVD into P (rows x R)
+    times Q (R x columns). When R * (rows + columns) < rows * columns (fewer
+    weights and fewer multiply-accumulates), the layer becomes two: the input
+    times P into R values, then times Q; the second carries alpha, the bias,
+    the residual and the epilogue; a convolution's stride, dilation and
+    padding go to the first (a padded position then gives 0, and the second
+    the bias, as before).
+
+    By default only exact factorizations are taken: the relative Frobenius
+    error of the weights must stay at float rounding (1e-6), which holds
+    when W is rank-deficient. With `tolerance` the smallest rank whose
+    relative weight error is at most the tolerance is taken, and each
+    factorized layer is reported (rank, error, MACs before and after) as a
+    remark and in --report.
+  }];
+  let options = [
+    Option<"tolerance", "tolerance", "double", /*default=*/"0.0",
+           "Largest relative weight error of a low-rank approximation (0: exact only)">,
+  ];
+}
+
 def TinycSparsifyWeights : Pass<"tinyc-sparsify-weights", "::mlir::func::FuncOp"> {
   let summary = "Gives layers with mostly zero weights code that skips the zeros";
   let description = [{
