@@ -13,6 +13,20 @@
  *   tinyc_sqrtf      exact;     correctly rounded, sqrt(-0) = -0, sqrt(x < 0) = nan
  *   tinyc_exp        <= 1 ulp;  double precision, same special cases as tinyc_expf
  *   tinyc_logf       <= 1 ulp;  log(+-0) = -inf, log(x < 0) = nan, log(+inf) = +inf
+ *   tinyc_sinf, tinyc_cosf, tinyc_tanf
+ *                    <= 1 ulp;  every float argument (exact reduction by pi/2); sin, cos, tan of
+ *                               +-inf = nan
+ *   tinyc_asinf, tinyc_acosf
+ *                    <= 2.5 ulp; |x| > 1 = nan, asin(+-1) = +-pi/2, acos(-1) = pi
+ *   tinyc_atanf      <= 1.5 ulp; atan(+-inf) = +-pi/2
+ *   tinyc_sinhf, tinyc_coshf
+ *                    <= 1 ulp;  overflow to +-inf above 89.4159
+ *   tinyc_asinhf, tinyc_acoshf, tinyc_atanhf
+ *                    <= 2.5 ulp; acosh(x < 1) = nan, atanh(+-1) = +-inf, |x| > 1 = nan
+ *   tinyc_erff       <= 3 ulp;  erf(+-inf) = +-1
+ *   tinyc_fmodf, tinyc_fmod
+ *                    exact;     C's fmod: x's sign, fmod(x, 0) = fmod(+-inf, y) = nan
+ * The odd functions keep the sign of zero.
  */
 #ifndef TINYC_RUNTIME_H
 #define TINYC_RUNTIME_H
@@ -28,6 +42,20 @@ float tinyc_roundevenf(float x);
 float tinyc_sqrtf(float x);
 double tinyc_exp(double x);
 float tinyc_logf(float x);
+float tinyc_sinf(float x);
+float tinyc_cosf(float x);
+float tinyc_tanf(float x);
+float tinyc_asinf(float x);
+float tinyc_acosf(float x);
+float tinyc_atanf(float x);
+float tinyc_sinhf(float x);
+float tinyc_coshf(float x);
+float tinyc_asinhf(float x);
+float tinyc_acoshf(float x);
+float tinyc_atanhf(float x);
+float tinyc_erff(float x);
+float tinyc_fmodf(float x, float y);
+double tinyc_fmod(double x, double y);
 
 #ifdef __cplusplus
 }

@@ -61,6 +61,18 @@ unsigned ActivationAttr::getNumParameters(ActivationKind kind) {
   case ActivationKind::softsign:
   case ActivationKind::log:
   case ActivationKind::softplus:
+  case ActivationKind::sin:
+  case ActivationKind::cos:
+  case ActivationKind::tan:
+  case ActivationKind::asin:
+  case ActivationKind::acos:
+  case ActivationKind::atan:
+  case ActivationKind::sinh:
+  case ActivationKind::cosh:
+  case ActivationKind::asinh:
+  case ActivationKind::acosh:
+  case ActivationKind::atanh:
+  case ActivationKind::erf:
     return 0;
   case ActivationKind::leaky_relu:
   case ActivationKind::elu:
@@ -90,6 +102,18 @@ bool ActivationAttr::callsRuntime(ActivationKind kind) {
   case ActivationKind::celu:
   case ActivationKind::log:
   case ActivationKind::softplus:
+  case ActivationKind::sin:
+  case ActivationKind::cos:
+  case ActivationKind::tan:
+  case ActivationKind::asin:
+  case ActivationKind::acos:
+  case ActivationKind::atan:
+  case ActivationKind::sinh:
+  case ActivationKind::cosh:
+  case ActivationKind::asinh:
+  case ActivationKind::acosh:
+  case ActivationKind::atanh:
+  case ActivationKind::erf:
     return true;
   default:
     return false;
@@ -198,6 +222,30 @@ float scalar::HostArithmetic::call(RuntimeFunction fn, float x) const {
     return tinyc_sqrtf(x);
   case RuntimeFunction::log:
     return tinyc_logf(x);
+  case RuntimeFunction::sin:
+    return tinyc_sinf(x);
+  case RuntimeFunction::cos:
+    return tinyc_cosf(x);
+  case RuntimeFunction::tan:
+    return tinyc_tanf(x);
+  case RuntimeFunction::asin:
+    return tinyc_asinf(x);
+  case RuntimeFunction::acos:
+    return tinyc_acosf(x);
+  case RuntimeFunction::atan:
+    return tinyc_atanf(x);
+  case RuntimeFunction::sinh:
+    return tinyc_sinhf(x);
+  case RuntimeFunction::cosh:
+    return tinyc_coshf(x);
+  case RuntimeFunction::asinh:
+    return tinyc_asinhf(x);
+  case RuntimeFunction::acosh:
+    return tinyc_acoshf(x);
+  case RuntimeFunction::atanh:
+    return tinyc_atanhf(x);
+  case RuntimeFunction::erf:
+    return tinyc_erff(x);
   }
   llvm_unreachable("unknown runtime function");
 }

@@ -212,6 +212,12 @@ LogicalResult MulOp::verify() { return verifyBinary(*this, getLhs(), getRhs(), g
 LogicalResult DivOp::verify() { return verifyBinary(*this, getLhs(), getRhs(), getAct()); }
 LogicalResult MaxOp::verify() { return verifyBinary(*this, getLhs(), getRhs(), getAct()); }
 LogicalResult MinOp::verify() { return verifyBinary(*this, getLhs(), getRhs(), getAct()); }
+LogicalResult ModOp::verify() {
+  if (!elementTypeOf(getLhs()).isSignlessInteger() && !elementTypeOf(getLhs()).isUnsignedInteger())
+    return emitOpError() << "floored remainder needs integers, got " << elementTypeOf(getLhs());
+  return verifyBinary(*this, getLhs(), getRhs(), getAct());
+}
+LogicalResult FmodOp::verify() { return verifyBinary(*this, getLhs(), getRhs(), getAct()); }
 
 LogicalResult ActivationOp::verify() {
   if (failed(verifyAllStatic(*this)) || failed(verifySameElementType(*this, getInput())))

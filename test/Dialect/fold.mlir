@@ -205,3 +205,27 @@ func.func @predicates() -> (tensor<3xi1>, tensor<3xi1>, tensor<2xi1>, tensor<3xi
   %isneg = tinyc.classify <neg_inf> %inf : tensor<3xf32> -> tensor<3xi1>
   return %lt, %ge, %gt, %and, %or, %xor, %not, %sel, %nan, %isinf, %isneg : tensor<3xi1>, tensor<3xi1>, tensor<2xi1>, tensor<3xi1>, tensor<3xi1>, tensor<3xi1>, tensor<3xi1>, tensor<3xf32>, tensor<3xi1>, tensor<3xi1>, tensor<3xi1>
 }
+
+// -----
+
+// Remainders of constants, checked by hand against NumPy's mod (floored: the
+// divisor's sign) and fmod (truncated: the dividend's sign); a zero divisor
+// gives 0 for integers and MIN % -1 is 0; float fmod by 0 is NaN.
+// CHECK-LABEL: func.func @remainders
+// CHECK-DAG: tinyc.constant dense<[2, -2, 2, -2, 0, 0, 0]> : tensor<7xi8>
+// CHECK-DAG: tinyc.constant dense<[2, 1, -1, -2, 0, 0, 0]> : tensor<7xi8>
+// CHECK-DAG: tinyc.constant dense<[1, 0, 0]> : tensor<3xui8>
+// CHECK-DAG: tinyc.constant dense<[2.000000e+00, -2.000000e+00, 5.000000e-01, -0.000000e+00, 0x7FC00000]> : tensor<5xf32>
+func.func @remainders() -> (tensor<7xi8>, tensor<7xi8>, tensor<3xui8>, tensor<5xf32>) {
+  %a = tinyc.constant dense<[5, -5, 5, -5, 7, -128, 0]> : tensor<7xi8>
+  %b = tinyc.constant dense<[3, 3, -3, -3, 0, -1, 5]> : tensor<7xi8>
+  %fmod = tinyc.fmod %a, %b : (tensor<7xi8>, tensor<7xi8>) -> tensor<7xi8>
+  %mod = tinyc.mod %a, %b : (tensor<7xi8>, tensor<7xi8>) -> tensor<7xi8>
+  %u = tinyc.constant dense<[250, 7, 255]> : tensor<3xui8>
+  %v = tinyc.constant dense<[249, 0, 0]> : tensor<3xui8>
+  %umod = tinyc.mod %u, %v : (tensor<3xui8>, tensor<3xui8>) -> tensor<3xui8>
+  %x = tinyc.constant dense<[5.0, -5.0, 5.5, -6.0, 1.0]> : tensor<5xf32>
+  %y = tinyc.constant dense<[3.0, 3.0, -2.5, 3.0, 0.0]> : tensor<5xf32>
+  %f = tinyc.fmod %x, %y : (tensor<5xf32>, tensor<5xf32>) -> tensor<5xf32>
+  return %fmod, %mod, %umod, %f : tensor<7xi8>, tensor<7xi8>, tensor<3xui8>, tensor<5xf32>
+}

@@ -157,6 +157,19 @@ def Tinyc_DivOp : Tinyc_BinaryOp<"div", "elementwise division"> {
     undefined behaviour.
   }];
 }
+def Tinyc_ModOp : Tinyc_BinaryOp<"mod", "elementwise remainder of floored integer division"> {
+  let description = [{
+    ONNX Mod with fmod = 0 (NumPy's `mod`): integers only; a nonzero result
+    takes the divisor's sign. A zero divisor gives 0, as NumPy's does.
+  }];
+}
+def Tinyc_FmodOp : Tinyc_BinaryOp<"fmod", "elementwise remainder of truncated division"> {
+  let description = [{
+    ONNX Mod with fmod = 1 (C's `fmod`): the result takes the dividend's sign.
+    Exact for floats (x % 0 and inf % y are NaN); an integer zero divisor
+    gives 0.
+  }];
+}
 
 def Tinyc_ActivationOp : Tinyc_Op<"activation"> {
   let summary = "an elementwise activation function (Relu, Sigmoid, Clip, ...)";

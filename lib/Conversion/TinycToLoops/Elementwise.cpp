@@ -54,7 +54,35 @@ LogicalResult lowerElementwise(
   return success();
 }
 
-enum class BinaryKind { add, sub, mul, div, max, min };
+enum class BinaryKind { add, sub, mul, div, max, min, mod, fmod };
+
+/// x % y of integers: truncated (fmod) or floored (mod, the divisor's sign).
+/// A zero divisor gives 0, and so does -1 (MIN % -1 would trap): dividing by 1
+/// instead keeps the hardware remainder defined.
+Value integerRemainder(OpBuilder &b, Location loc, BinaryKind kind, Value x, Value y, Type elem) {
+  Type type = x.getType();
+  unsigned width = type.getIntOrFloatBitWidth();
+  auto constant = [&](const llvm::APInt &v) {
+    return b.create<arith::ConstantOp>(loc, b.getIntegerAttr(type, v)).getResult();
+  };
+  Value zero = constant(llvm::APInt(width, 0)), one = constant(llvm::APInt(width, 1));
+  Value byZero = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, y, zero);
+  if (elem.isUnsignedInteger())
+    return b.create<arith::RemUIOp>(loc, x, b.create<arith::SelectOp>(loc, byZero, one, y));
+  Value byMinusOne =
+      b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, y, constant(llvm::APInt::getAllOnes(width)));
+  Value divisor =
+      b.create<arith::SelectOp>(loc, b.create<arith::OrIOp>(loc, byZero, byMinusOne), one, y);
+  Value rem = b.create<arith::RemSIOp>(loc, x, divisor);
+  if (kind == BinaryKind::fmod)
+    return rem;
+  // Floored: a nonzero remainder whose sign differs from the divisor's moves by y.
+  Value nonzero = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ne, rem, zero);
+  Value signsDiffer = b.create<arith::CmpIOp>(
+      loc, arith::CmpIPredicate::slt, b.create<arith::XOrIOp>(loc, rem, y), zero);
+  return b.create<arith::SelectOp>(loc, b.create<arith::AndIOp>(loc, nonzero, signsDiffer),
+                                   b.create<arith::AddIOp>(loc, rem, y), rem);
+}
 
 Value computeBinary(OpBuilder &b, Location loc, BinaryKind kind, Value x, Value y, Type elem) {
   if (isa<FloatType>(elem)) {
@@ -73,6 +101,13 @@ Value computeBinary(OpBuilder &b, Location loc, BinaryKind kind, Value x, Value 
       Value anyNaN = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UNO, x, y);
       return b.create<arith::SelectOp>(loc, anyNaN, b.create<arith::AddFOp>(loc, x, y), chosen);
     }
+    case BinaryKind::fmod:
+      // Exact long division in the runtime (arith.remf would become a call to libm's fmodf).
+      return b.create<func::CallOp>(loc, elem.isF32() ? kFmodF : kFmod, TypeRange{x.getType()},
+                                    ValueRange{x, y})
+          .getResult(0);
+    case BinaryKind::mod:
+      break; // integers only (verifier)
     }
   }
   // Integers wrap (no nsw/nuw flags, so overflow is defined).
@@ -86,7 +121,10 @@ Value computeBinary(OpBuilder &b, Location loc, BinaryKind kind, Value x, Value 
   case BinaryKind::min:
     return elem.isUnsignedInteger() ? b.create<arith::MinUIOp>(loc, x, y).getResult()
                                     : b.create<arith::MinSIOp>(loc, x, y).getResult();
-  case BinaryKind::div: break;
+  case BinaryKind::div:
+  case BinaryKind::mod:
+  case BinaryKind::fmod:
+    break;
   }
   // Division by zero gives 0 and MIN / -1 wraps to MIN: dividing by 1 in
   // either case keeps the hardware division defined.
@@ -112,7 +150,9 @@ Value computeBinary(OpBuilder &b, Location loc, BinaryKind kind, Value x, Value 
         b.create<arith::SelectOp>(loc, b.create<arith::OrIOp>(loc, byZero, overflow), one, y);
     quotient = b.create<arith::DivSIOp>(loc, x, divisor);
   }
-  return b.create<arith::SelectOp>(loc, byZero, zero, quotient);
+  if (kind == BinaryKind::div)
+    return b.create<arith::SelectOp>(loc, byZero, zero, quotient);
+  return integerRemainder(b, loc, kind, x, y, elem);
 }
 
 template <typename OpTy, BinaryKind kind>
@@ -460,6 +500,7 @@ void lowering::populateElementwiseLowering(RewritePatternSet &patterns,
   patterns.add<BinaryLowering<AddOp, BinaryKind::add>, BinaryLowering<SubOp, BinaryKind::sub>,
                BinaryLowering<MulOp, BinaryKind::mul>, BinaryLowering<DivOp, BinaryKind::div>,
                BinaryLowering<MaxOp, BinaryKind::max>, BinaryLowering<MinOp, BinaryKind::min>,
+               BinaryLowering<ModOp, BinaryKind::mod>, BinaryLowering<FmodOp, BinaryKind::fmod>,
                CompareLowering, LogicLowering, NotLowering, ClassifyLowering, SelectLowering,
                ActivationLowering, SignLowering, FakeQuantLowering, ScaleShiftLowering, ClipLowering, CastLowering, QuantizeLowering,
                DequantizeLowering, BatchNormLowering>(converter, patterns.getContext());

@@ -30,6 +30,20 @@ inline constexpr llvm::StringLiteral kTanhF = "tinyc_tanhf";
 inline constexpr llvm::StringLiteral kRoundEvenF = "tinyc_roundevenf";
 inline constexpr llvm::StringLiteral kSqrtF = "tinyc_sqrtf";
 inline constexpr llvm::StringLiteral kLogF = "tinyc_logf";
+inline constexpr llvm::StringLiteral kSinF = "tinyc_sinf";
+inline constexpr llvm::StringLiteral kCosF = "tinyc_cosf";
+inline constexpr llvm::StringLiteral kTanF = "tinyc_tanf";
+inline constexpr llvm::StringLiteral kAsinF = "tinyc_asinf";
+inline constexpr llvm::StringLiteral kAcosF = "tinyc_acosf";
+inline constexpr llvm::StringLiteral kAtanF = "tinyc_atanf";
+inline constexpr llvm::StringLiteral kSinhF = "tinyc_sinhf";
+inline constexpr llvm::StringLiteral kCoshF = "tinyc_coshf";
+inline constexpr llvm::StringLiteral kAsinhF = "tinyc_asinhf";
+inline constexpr llvm::StringLiteral kAcoshF = "tinyc_acoshf";
+inline constexpr llvm::StringLiteral kAtanhF = "tinyc_atanhf";
+inline constexpr llvm::StringLiteral kErfF = "tinyc_erff";
+inline constexpr llvm::StringLiteral kFmodF = "tinyc_fmodf";
+inline constexpr llvm::StringLiteral kFmod = "tinyc_fmod";
 
 /// How tensors are stored: ONNX signedness moves from the type into the
 /// operations (memrefs use signless integers), and booleans take a byte.
