@@ -166,7 +166,7 @@ std::pair<int64_t, int64_t> intRange(Type elem) {
   return {-(int64_t{1} << (width - 1)), (int64_t{1} << (width - 1)) - 1};
 }
 
-enum class BinaryKind { add, sub, mul, div, max, min, mod, fmod };
+enum class BinaryKind { add, sub, mul, div, max, min, mod, fmod, shl, shr };
 
 OpFoldResult foldBinary(Operation *op, BinaryKind kind, Attribute lhsAttr, Attribute rhsAttr,
                         std::optional<ActivationAttr> act, std::optional<FakeQuantAttr> quant) {
@@ -198,7 +198,10 @@ OpFoldResult foldBinary(Operation *op, BinaryKind kind, Attribute lhsAttr, Attri
             : std::isinf(a) || b == 0.0     ? std::numeric_limits<double>::quiet_NaN()
                                             : std::fmod(a, b);
         break;
-      case BinaryKind::mod: return {}; // integers only (verifier)
+      case BinaryKind::mod:
+      case BinaryKind::shl:
+      case BinaryKind::shr:
+        return {}; // integers only (verifier)
       }
       r = roundToType(r, elem);
       if (act)
@@ -249,6 +252,16 @@ OpFoldResult foldBinary(Operation *op, BinaryKind kind, Attribute lhsAttr, Attri
       if (kind == BinaryKind::mod && r != 0 && (r < 0) != (b < 0))
         r += b;
       break;
+    case BinaryKind::shl:
+    case BinaryKind::shr: {
+      // Unsigned (verifier); a shift by the width or more gives 0.
+      uint64_t width = elem.getIntOrFloatBitWidth();
+      uint64_t mask = width == 64 ? ~uint64_t{0} : (uint64_t{1} << width) - 1;
+      ua &= mask;
+      ub &= mask;
+      r = ub >= width ? 0 : static_cast<int64_t>(kind == BinaryKind::shl ? ua << ub : ua >> ub);
+      break;
+    }
     }
     out.push_back(wrapToType(r, elem));
   }
@@ -523,6 +536,14 @@ OpFoldResult SelectOp::fold(FoldAdaptor a) {
 
 OpFoldResult MaxOp::fold(FoldAdaptor a) {
   return foldBinary(*this, BinaryKind::max, a.getLhs(), a.getRhs(), getAct(), getQuant());
+}
+
+OpFoldResult ShiftLeftOp::fold(FoldAdaptor a) {
+  return foldBinary(*this, BinaryKind::shl, a.getLhs(), a.getRhs(), getAct(), getQuant());
+}
+
+OpFoldResult ShiftRightOp::fold(FoldAdaptor a) {
+  return foldBinary(*this, BinaryKind::shr, a.getLhs(), a.getRhs(), getAct(), getQuant());
 }
 
 OpFoldResult ModOp::fold(FoldAdaptor a) {

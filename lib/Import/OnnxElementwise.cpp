@@ -697,3 +697,17 @@ LogicalResult onnx_import::convertMish(NodeImporter &n) {
   n.setOutput(0, elementwise<MulOp>(n, *x, gate));
   return success();
 }
+
+/// BitShift: unsigned integers shifted LEFT or RIGHT (logically); a shift by
+/// the element width or more gives 0.
+LogicalResult onnx_import::convertBitShift(NodeImporter &n) {
+  std::string direction = n.getString("direction", "");
+  if (direction != "LEFT" && direction != "RIGHT")
+    return n.error() << "attribute 'direction' must be LEFT or RIGHT, got '" << direction << "'";
+  if (n.numInputs() > 0 && n.input(0) && !n.inputType(0).getElementType().isUnsignedInteger())
+    return n.error() << "element type " << n.inputType(0).getElementType()
+                     << " is not an unsigned integer";
+  if (direction == "LEFT")
+    return convertBinary<ShiftLeftOp>(n, {"direction"});
+  return convertBinary<ShiftRightOp>(n, {"direction"});
+}

@@ -666,3 +666,116 @@ LogicalResult onnx_import::convertMeanVarianceNormalization(NodeImporter &n) {
   n.setOutput(0, c.div(c.sub(x, mean), std));
   return success();
 }
+
+namespace {
+
+/// ArgMax and ArgMin: the axis, keepdims and (from opset 12) select_last_index.
+LogicalResult convertArgReduce(NodeImporter &n, ReduceKind kind) {
+  if (failed(n.rejectUnknownAttributes({"axis", "keepdims", "select_last_index"})))
+    return failure();
+  FailureOr<Value> x = n.requiredInput(0);
+  if (failed(x))
+    return failure();
+  RankedTensorType type = n.inputType(0);
+  Type elem = type.getElementType();
+  if (!(elem.isF32() || elem.isF64() || (elem.isInteger() && !elem.isInteger(1))))
+    return n.error() << "element type " << elem << " is not supported";
+  if (type.getRank() == 0)
+    return n.error() << "input is a scalar";
+  FailureOr<int64_t> axis = n.normalizeAxis(n.getInt("axis", 0), type.getRank(), "axis");
+  if (failed(axis))
+    return failure();
+  bool keepdims = n.getInt("keepdims", 1) != 0;
+  FailureOr<Shape> shape = inferReduceShape(type.getShape(), {*axis}, keepdims, n.errorFn());
+  if (failed(shape))
+    return failure();
+  n.setOutput(0, n.create<ArgReduceOp>(
+                     n.tensorType(*shape, n.builder.getI64Type()), *x,
+                     ReduceKindAttr::get(n.builder.getContext(), kind),
+                     n.builder.getI64IntegerAttr(*axis), n.builder.getBoolAttr(keepdims),
+                     n.builder.getBoolAttr(n.getInt("select_last_index", 0) != 0)));
+  return success();
+}
+
+} // namespace
+
+LogicalResult onnx_import::convertArgMax(NodeImporter &n) {
+  return convertArgReduce(n, ReduceKind::max);
+}
+LogicalResult onnx_import::convertArgMin(NodeImporter &n) {
+  return convertArgReduce(n, ReduceKind::min);
+}
+
+/// Hardmax: 1 at the first largest element along `axis`, 0 elsewhere: the
+/// ArgMax (NumPy's argmax, ONNX's reference) compared with the positions.
+/// Before opset 13 the dimensions from `axis` on count as one.
+LogicalResult onnx_import::convertHardmax(NodeImporter &n) {
+  if (failed(n.rejectUnknownAttributes({"axis"})))
+    return failure();
+  FailureOr<llvm::SmallVector<Value>> in = floatInputs(n, 1, 1);
+  if (failed(in))
+    return failure();
+  RankedTensorType type = n.inputType(0);
+  int64_t rank = type.getRank();
+  if (rank == 0)
+    return n.error() << "input is a scalar";
+  FailureOr<int64_t> axis = n.normalizeAxis(n.getInt("axis", n.opset < 13 ? 1 : -1), rank, "axis");
+  if (failed(axis))
+    return failure();
+  llvm::ArrayRef<int64_t> shape = type.getShape();
+  Value x = (*in)[0];
+  int64_t reduced = *axis;
+  if (n.opset < 13) {
+    x = n.reshape(x, {getNumElements(shape.take_front(*axis)), getNumElements(shape.drop_front(*axis))});
+    reduced = 1;
+  }
+  auto xType = cast<RankedTensorType>(x.getType());
+  Shape kept(xType.getShape());
+  int64_t extent = kept[reduced];
+  kept[reduced] = 1;
+  MLIRContext *context = n.builder.getContext();
+  Value index = n.create<ArgReduceOp>(n.tensorType(kept, n.builder.getI64Type()), x,
+                                      ReduceKindAttr::get(context, ReduceKind::max),
+                                      n.builder.getI64IntegerAttr(reduced), n.builder.getBoolAttr(true),
+                                      n.builder.getBoolAttr(false));
+  Shape positionShape(xType.getRank(), 1);
+  positionShape[reduced] = extent;
+  llvm::SmallVector<int64_t> positions;
+  for (int64_t i = 0; i < extent; ++i)
+    positions.push_back(i);
+  Value position = n.constant(DenseElementsAttr::get(
+      n.tensorType(positionShape, n.builder.getI64Type()), llvm::ArrayRef<int64_t>(positions)));
+  Value hit = n.create<CompareOp>(n.tensorType(xType.getShape(), n.builder.getI1Type()),
+                                  CompareKindAttr::get(context, CompareKind::eq), index, position);
+  Type f32 = n.builder.getF32Type();
+  Value y = n.create<SelectOp>(xType, hit, n.scalarConstant(f32, 1.0), n.scalarConstant(f32, 0.0));
+  n.setOutput(0, n.reshape(y, shape));
+  return success();
+}
+
+/// CumSum: the axis is a constant input (a scalar, or one value).
+LogicalResult onnx_import::convertCumSum(NodeImporter &n) {
+  if (failed(n.rejectUnknownAttributes({"exclusive", "reverse"})))
+    return failure();
+  FailureOr<Value> x = n.requiredInput(0);
+  if (failed(x) || failed(n.requiredInput(1)))
+    return failure();
+  RankedTensorType type = n.inputType(0);
+  Type elem = type.getElementType();
+  if (!(elem.isF32() || elem.isF64() || (elem.isInteger() && !elem.isInteger(1))))
+    return n.error() << "element type " << elem << " is not supported";
+  FailureOr<llvm::SmallVector<int64_t>> axes = n.constantInts(1, "axis");
+  if (failed(axes))
+    return failure();
+  if (axes->size() != 1)
+    return n.error() << "axis (input 1) must hold one value, got " << axes->size();
+  if (type.getRank() == 0)
+    return n.error() << "input is a scalar";
+  FailureOr<int64_t> axis = n.normalizeAxis((*axes)[0], type.getRank(), "axis");
+  if (failed(axis))
+    return failure();
+  n.setOutput(0, n.create<CumSumOp>(type, *x, n.builder.getI64IntegerAttr(*axis),
+                                    n.builder.getBoolAttr(n.getInt("exclusive", 0) != 0),
+                                    n.builder.getBoolAttr(n.getInt("reverse", 0) != 0)));
+  return success();
+}

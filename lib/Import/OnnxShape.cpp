@@ -884,3 +884,35 @@ LogicalResult onnx_import::convertOneHot(NodeImporter &n) {
   n.setOutput(0, n.create<SelectOp>(n.tensorType(outShape, valueElem), hit, valueAt(1), valueAt(0)));
   return success();
 }
+
+/// GatherElements: indices of the data's rank select along `axis`; an index
+/// known at compile time must lie in [-extent, extent - 1] (ONNX Runtime's
+/// rule); one known at run time only reads 0 outside it.
+LogicalResult onnx_import::convertGatherElements(NodeImporter &n) {
+  if (failed(n.rejectUnknownAttributes({"axis"})))
+    return failure();
+  FailureOr<Value> data = n.requiredInput(0), indices = n.requiredInput(1);
+  if (failed(data) || failed(indices))
+    return failure();
+  Type indexType = n.inputType(1).getElementType();
+  if (!indexType.isSignlessInteger(32) && !indexType.isSignlessInteger(64))
+    return n.error() << "indices of type " << indexType << " are not int32 or int64";
+  RankedTensorType type = n.inputType(0);
+  FailureOr<int64_t> axis = n.normalizeAxis(n.getInt("axis", 0), type.getRank(), "axis");
+  if (failed(axis))
+    return failure();
+  FailureOr<Shape> shape = inferGatherElementsShape(type.getShape(), n.inputType(1).getShape(),
+                                                    *axis, n.errorFn());
+  if (failed(shape))
+    return failure();
+  int64_t extent = type.getDimSize(*axis);
+  if (DenseElementsAttr indexValues = n.constantInput(1))
+    for (const llvm::APInt &index : indexValues.getValues<llvm::APInt>())
+      if (index.getSExtValue() < -extent || index.getSExtValue() >= extent)
+        return n.error() << "index " << index.getSExtValue() << " is out of range for axis "
+                         << *axis << " of extent " << extent << " (data "
+                         << formatShape(type.getShape()) << ")";
+  n.setOutput(0, n.create<GatherElementsOp>(n.tensorType(*shape, type.getElementType()), *data,
+                                            *indices, n.builder.getI64IntegerAttr(*axis)));
+  return success();
+}

@@ -229,3 +229,19 @@ func.func @remainders() -> (tensor<7xi8>, tensor<7xi8>, tensor<3xui8>, tensor<5x
   %f = tinyc.fmod %x, %y : (tensor<5xf32>, tensor<5xf32>) -> tensor<5xf32>
   return %fmod, %mod, %umod, %f : tensor<7xi8>, tensor<7xi8>, tensor<3xui8>, tensor<5xf32>
 }
+
+// -----
+
+// Shifts of unsigned constants; a shift by the width or more gives 0 (C would
+// leave it undefined). By hand: 0xB4 << 1 = 0x68 (wrapped), 0xB4 >> 2 = 0x2D.
+// CHECK-LABEL: func.func @shifts
+// CHECK-DAG: tinyc.constant dense<[104, 180, 0, 0]> : tensor<4xui8>
+// CHECK-DAG: tinyc.constant dense<[90, 45, 0, 180]> : tensor<4xui8>
+func.func @shifts() -> (tensor<4xui8>, tensor<4xui8>) {
+  %x = tinyc.constant dense<[180, 180, 180, 180]> : tensor<4xui8>
+  %s = tinyc.constant dense<[1, 0, 8, 200]> : tensor<4xui8>
+  %l = tinyc.shift_left %x, %s : (tensor<4xui8>, tensor<4xui8>) -> tensor<4xui8>
+  %t = tinyc.constant dense<[1, 2, 9, 0]> : tensor<4xui8>
+  %r = tinyc.shift_right %x, %t : (tensor<4xui8>, tensor<4xui8>) -> tensor<4xui8>
+  return %l, %r : tensor<4xui8>, tensor<4xui8>
+}

@@ -54,7 +54,7 @@ LogicalResult lowerElementwise(
   return success();
 }
 
-enum class BinaryKind { add, sub, mul, div, max, min, mod, fmod };
+enum class BinaryKind { add, sub, mul, div, max, min, mod, fmod, shl, shr };
 
 /// x % y of integers: truncated (fmod) or floored (mod, the divisor's sign).
 /// A zero divisor gives 0, and so does -1 (MIN % -1 would trap): dividing by 1
@@ -107,6 +107,8 @@ Value computeBinary(OpBuilder &b, Location loc, BinaryKind kind, Value x, Value 
                                     ValueRange{x, y})
           .getResult(0);
     case BinaryKind::mod:
+    case BinaryKind::shl:
+    case BinaryKind::shr:
       break; // integers only (verifier)
     }
   }
@@ -121,6 +123,18 @@ Value computeBinary(OpBuilder &b, Location loc, BinaryKind kind, Value x, Value 
   case BinaryKind::min:
     return elem.isUnsignedInteger() ? b.create<arith::MinUIOp>(loc, x, y).getResult()
                                     : b.create<arith::MinSIOp>(loc, x, y).getResult();
+  case BinaryKind::shl:
+  case BinaryKind::shr: {
+    // A shift by the width or more is poison in LLVM: shift by 0 and select 0.
+    Value width = intConstant(b, loc, elem, elem.getIntOrFloatBitWidth());
+    Value zero = intConstant(b, loc, elem, 0);
+    Value tooFar = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::uge, y, width);
+    Value amount = b.create<arith::SelectOp>(loc, tooFar, zero, y);
+    Value shifted = kind == BinaryKind::shl
+                        ? b.create<arith::ShLIOp>(loc, x, amount).getResult()
+                        : b.create<arith::ShRUIOp>(loc, x, amount).getResult();
+    return b.create<arith::SelectOp>(loc, tooFar, zero, shifted);
+  }
   case BinaryKind::div:
   case BinaryKind::mod:
   case BinaryKind::fmod:
@@ -501,6 +515,8 @@ void lowering::populateElementwiseLowering(RewritePatternSet &patterns,
                BinaryLowering<MulOp, BinaryKind::mul>, BinaryLowering<DivOp, BinaryKind::div>,
                BinaryLowering<MaxOp, BinaryKind::max>, BinaryLowering<MinOp, BinaryKind::min>,
                BinaryLowering<ModOp, BinaryKind::mod>, BinaryLowering<FmodOp, BinaryKind::fmod>,
+               BinaryLowering<ShiftLeftOp, BinaryKind::shl>,
+               BinaryLowering<ShiftRightOp, BinaryKind::shr>,
                CompareLowering, LogicLowering, NotLowering, ClassifyLowering, SelectLowering,
                ActivationLowering, SignLowering, FakeQuantLowering, ScaleShiftLowering, ClipLowering, CastLowering, QuantizeLowering,
                DequantizeLowering, BatchNormLowering>(converter, patterns.getContext());

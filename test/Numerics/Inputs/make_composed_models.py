@@ -21,12 +21,14 @@ RNG = np.random.default_rng(20261207)
 
 def write_case(out, name, nodes, inputs, outputs, opset, initializers=(), references=None):
     folder = os.path.join(out, name)
+    # outputs are float unless a reference says otherwise
+    types = {n: onnx.mapping.NP_TYPE_TO_TENSOR_TYPE[a.dtype] for n, a in references or []}
     os.makedirs(os.path.join(folder, "test_data_set_0"))
     graph = helper.make_graph(
         nodes, name,
         [helper.make_tensor_value_info(n, onnx.mapping.NP_TYPE_TO_TENSOR_TYPE[a.dtype], a.shape)
          for n, a in inputs],
-        [helper.make_tensor_value_info(n, TensorProto.FLOAT, None) for n in outputs],
+        [helper.make_tensor_value_info(n, types.get(n, TensorProto.FLOAT), None) for n in outputs],
         initializer=list(initializers))
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
     # (no onnx.checker: Debian's onnx predates Gelu; ONNX Runtime validates the model)
@@ -86,6 +88,34 @@ def main(out):
     write_case(out, "layer_norm", [
         node("LayerNormalization", ["x", "scale"], ["y", "mean", "inv"], axis=-2, epsilon=1e-3)],
         [("x", x), ("scale", uniform(0.5, 2, (4, 5)))], ["y", "mean", "inv"], 17)
+    # ArgMax and ArgMin on ties and NaN, numpy's reference (ONNX's): the first extreme, or
+    # the last with select_last_index (argmax of the flipped array); a NaN is the extreme.
+    a = np.array([[1.0, 3.0, 3.0, -2.0, 3.0],
+                  [np.nan, 0.5, np.nan, 7.0, -1.0],
+                  [-np.inf, -np.inf, -np.inf, -np.inf, -np.inf],
+                  [0.0, -0.0, 2.0, -5.0, -5.0]], dtype=np.float32)
+    last = lambda f: a.shape[1] - 1 - f(a[:, ::-1], axis=1)
+    write_case(out, "arg_ties", [
+        node("ArgMax", ["a"], ["max_first"], axis=1, keepdims=0),
+        node("ArgMax", ["a"], ["max_last"], axis=1, keepdims=0, select_last_index=1),
+        node("ArgMin", ["a"], ["min_first"], axis=1, keepdims=0),
+        node("ArgMin", ["a"], ["min_last"], axis=1, keepdims=0, select_last_index=1)],
+        [("a", a)], ["max_first", "max_last", "min_first", "min_last"], 13,
+        references=[("max_first", np.argmax(a, axis=1)), ("max_last", last(np.argmax)),
+                    ("min_first", np.argmin(a, axis=1)), ("min_last", last(np.argmin))])
+    # CumSum of int32 (exact), each direction, numpy's reference.
+    c = RNG.integers(-50, 50, (3, 6)).astype(np.int32)
+    axis = numpy_helper.from_array(np.array(1, dtype=np.int64), "axis")
+    forward = np.cumsum(c, axis=1, dtype=np.int32)
+    backward = np.flip(np.cumsum(np.flip(c, 1), axis=1, dtype=np.int32), 1)
+    write_case(out, "cumsum_int", [
+        node("CumSum", ["c", "axis"], ["fwd"]),
+        node("CumSum", ["c", "axis"], ["fwd_excl"], exclusive=1),
+        node("CumSum", ["c", "axis"], ["rev"], reverse=1),
+        node("CumSum", ["c", "axis"], ["rev_excl"], exclusive=1, reverse=1)],
+        [("c", c)], ["fwd", "fwd_excl", "rev", "rev_excl"], 14, [axis],
+        references=[("fwd", forward), ("fwd_excl", forward - c), ("rev", backward),
+                    ("rev_excl", backward - c)])
 
 
 if __name__ == "__main__":
