@@ -24,6 +24,20 @@
 #define TINYC_ABI_SQRTF tinyc_sqrtf
 #define TINYC_ABI_EXP tinyc_exp
 #define TINYC_ABI_LOGF tinyc_logf
+#define TINYC_ABI_SINF tinyc_sinf
+#define TINYC_ABI_COSF tinyc_cosf
+#define TINYC_ABI_TANF tinyc_tanf
+#define TINYC_ABI_ASINF tinyc_asinf
+#define TINYC_ABI_ACOSF tinyc_acosf
+#define TINYC_ABI_ATANF tinyc_atanf
+#define TINYC_ABI_SINHF tinyc_sinhf
+#define TINYC_ABI_COSHF tinyc_coshf
+#define TINYC_ABI_ASINHF tinyc_asinhf
+#define TINYC_ABI_ACOSHF tinyc_acoshf
+#define TINYC_ABI_ATANHF tinyc_atanhf
+#define TINYC_ABI_ERFF tinyc_erff
+#define TINYC_ABI_FMODF tinyc_fmodf
+#define TINYC_ABI_FMOD tinyc_fmod
 
 /* Layer markers: code compiled with --layer-markers calls BEGIN(int32_t layer) before layer
  * `layer` and END(void) after it; the firmware (the harness) defines both. */

@@ -584,3 +584,591 @@ float TINYC_ABI_LOGF(float x)
     dk = (float)k;
     return s * (hfsq + r) + dk * ln2_lo - hfsq + f + dk * ln2_hi;
 }
+
+/* ---- natural logarithm of 1 + y, y >= 0 (helper of asinh, acosh, atanh) ----
+ *
+ * u = 1 + y rounded; u - 1 and y - (u - 1) are exact (Sterbenz for y < 1, u >= 2 otherwise),
+ * so 1 + y = u + c exactly and log(1 + y) = log(u) + c / u to within (c / u)^2 / 2. */
+static float log1p_nonneg(float y)
+{
+    float u = 1.0f + y;
+    float c;
+    if (u == 1.0f)
+        return y; /* y < 2^-24: log(1 + y) = y (1 - y/2 ...) rounds to y */
+    if (u == u + 1.0f)
+        return tinyc_logf(y); /* y >= 2^24 (or inf): 1 + y is y */
+    c = y - (u - 1.0f);
+    return tinyc_logf(u) + c / u;
+}
+
+/* ---- argument reduction by pi/2 (sin, cos, tan) ----
+ *
+ * x = n * pi/2 + r exactly to about 2^-60 relative, |r| <= pi/4, returned as *hi + *lo. The
+ * product x * 2/pi is formed in integer arithmetic (Payne and Hanek): x = m * 2^e with a
+ * 24-bit integer m, multiplied by the 96 bits of 2/pi that matter for the result modulo 4
+ * (the bits of weight 2^-(e-1) and above contribute multiples of 4); the truncated bits add
+ * less than 2^-70. Integer-only, so the result is the same on every target. */
+
+/* 2/pi in binary, 32 bits a word, the first word holding bits 2^-1 .. 2^-32 */
+static const uint32_t TWO_OVER_PI[8] = {
+    0xa2f9836eu, 0x4e441529u, 0xfc2757d1u, 0xf534ddc0u,
+    0xdb629599u, 0x3c439041u, 0xfe5163abu, 0xdebbc561u,
+};
+/* round(pi/2 * 2^62) */
+#define PIO2_Q62 UINT64_C(0x6487ed5110b4611a)
+
+/* 32 bits of 2/pi from bit p (1 = the bit of weight 2^-1), p in [1, 193] */
+static inline uint32_t two_over_pi_bits(int32_t p)
+{
+    uint32_t k = (uint32_t)(p - 1) >> 5, off = (uint32_t)(p - 1) & 31u;
+    if (off == 0)
+        return TWO_OVER_PI[k];
+    return (TWO_OVER_PI[k] << off) | (TWO_OVER_PI[k + 1] >> (32u - off));
+}
+
+/* For finite |x| >= pi/4: returns n mod 4 with x = n * pi/2 + (*hi + *lo). */
+static uint32_t rem_pio2f(float x, float *hi, float *lo)
+{
+    uint32_t ux = f2u(x), ax = ux & F32_ABS, n;
+    int32_t e = (int32_t)(ax >> 23) - 150, i0, s, sh;
+    uint64_t m = (ax & 0x7fffffu) | 0x800000u, whi, wlo, phi, plo, q, r, t;
+    int neg;
+    /* the window starts at bit i0 = max(1, e - 1): P = m * W, x * 2/pi = P * 2^-s (mod 4) */
+    i0 = e - 1 > 1 ? e - 1 : 1;
+    s = i0 + 95 - e; /* in [94, 120] since e >= -24 */
+    whi = two_over_pi_bits(i0);
+    wlo = ((uint64_t)two_over_pi_bits(i0 + 32) << 32) | two_over_pi_bits(i0 + 64);
+    mul_64x64(m, wlo, &phi, &plo);
+    phi += m * whi;
+    /* q = x * 2/pi * 2^62 modulo 2^64: two integer bits (n mod 4) over 62 fraction bits */
+    sh = s - 62; /* in [32, 58] */
+    q = (phi << (64 - sh)) | (plo >> sh);
+    /* round to the nearest multiple of pi/2: r = q - n * 2^62 in [-2^61, 2^61] */
+    n = (uint32_t)((q + (UINT64_C(1) << 61)) >> 62);
+    r = q - ((uint64_t)n << 62);
+    neg = (int)(r >> 63);
+    if (neg)
+        r = 0 - r;
+    /* t = |r| * pi/2 in Q62 */
+    mul_64x64(r, PIO2_Q62, &phi, &plo);
+    t = (phi << 2) | (plo >> 62);
+    {
+        /* t as a float-float: normalise the leading bit to bit 63, then 24 + 32 bits; a float
+         * times 2/pi never comes within 2^-62 of an integer, so t != 0 */
+        int32_t z = 0;
+        float h, l;
+        if (t == 0) {
+            h = 0.0f;
+            l = 0.0f;
+        } else {
+            if (!(t >> 32)) { t <<= 32; z += 32; }
+            if (!(t >> 48)) { t <<= 16; z += 16; }
+            if (!(t >> 56)) { t <<= 8; z += 8; }
+            if (!(t >> 60)) { t <<= 4; z += 4; }
+            if (!(t >> 62)) { t <<= 2; z += 2; }
+            if (!(t >> 63)) { t <<= 1; z += 1; }
+            h = (float)(uint32_t)(t >> 40) * pow2f(-62 - z + 40);
+            l = (float)(uint32_t)((t >> 8) & 0xffffffffu) * pow2f(-62 - z + 8);
+        }
+        if (neg) {
+            h = -h;
+            l = -l;
+        }
+        if (ux & F32_SIGN) {
+            h = -h;
+            l = -l;
+            n = 0u - n;
+        }
+        *hi = h;
+        *lo = l;
+    }
+    return n & 3u;
+}
+
+/* sin(hi + lo) and cos(hi + lo) for |hi + lo| <= pi/4 as unevaluated sums *sh + *sl; Taylor
+ * polynomials (the first omitted terms are below 2^-28 relative). */
+#define SIN_S1 -0x1.555556p-3f
+#define SIN_S2 0x1.111112p-7f
+#define SIN_S3 -0x1.a01a02p-13f
+#define SIN_S4 0x1.71de3ap-19f
+#define COS_C2 0x1.555556p-5f
+#define COS_C3 -0x1.6c16c2p-10f
+#define COS_C4 0x1.a01a02p-16f
+#define COS_C5 -0x1.27e4fcp-22f
+
+static inline void sin_kernel(float r, float rl, float *sh, float *sl)
+{
+    float z = r * r;
+    /* sin(r + rl) = sin(r) + rl * cos(r), cos(r) = 1 - z/2 to the precision rl needs */
+    float tail = r * z * (SIN_S1 + z * (SIN_S2 + z * (SIN_S3 + z * SIN_S4))) + (rl - 0.5f * z * rl);
+    float h = r + tail;
+    *sh = h;
+    *sl = tail - (h - r); /* Fast2Sum: |tail| < |r| / 6 */
+}
+
+static inline void cos_kernel(float r, float rl, float *ch, float *cl)
+{
+    float zh, zl, hz, w, tail, h;
+    two_prod(r, r, &zh, &zl); /* r^2 = zh + zl exactly (r = 0 included) */
+    hz = 0.5f * zh;
+    w = 1.0f - hz; /* hz <= 0.31: w in [0.69, 1], 1 - w exact */
+    /* cos(r + rl) = 1 - (zh + zl)/2 - r * rl + r^4 C(r^2) */
+    tail = ((1.0f - w) - hz) +
+           (zh * zh * (COS_C2 + zh * (COS_C3 + zh * (COS_C4 + zh * COS_C5))) - (0.5f * zl + r * rl));
+    h = w + tail;
+    *ch = h;
+    *cl = tail - (h - w);
+}
+
+/* |x| < pi/4 (0x3f490fdb is pi/4 rounded down) needs no reduction */
+#define F32_PIO4 0x3f490fdbu
+
+float tinyc_sinf(float x)
+{
+    uint32_t ax = f2u(x) & F32_ABS, n;
+    float r, rl, h, l;
+    if (ax >= F32_INF)
+        return x - x; /* nan, also for +-inf */
+    if (ax < 0x39800000u)
+        return x; /* |x| < 2^-12: sin(x) = x (1 - x^2/6 ...) rounds to x; keeps -0 */
+    if (ax < F32_PIO4) {
+        sin_kernel(x, 0.0f, &h, &l);
+        return h;
+    }
+    n = rem_pio2f(x, &r, &rl);
+    if (n & 1u)
+        cos_kernel(r, rl, &h, &l);
+    else
+        sin_kernel(r, rl, &h, &l);
+    return (n & 2u) ? -h : h;
+}
+
+float tinyc_cosf(float x)
+{
+    uint32_t ax = f2u(x) & F32_ABS, n;
+    float r, rl, h, l;
+    if (ax >= F32_INF)
+        return x - x; /* nan */
+    if (ax < F32_PIO4) {
+        cos_kernel(x, 0.0f, &h, &l);
+        return h;
+    }
+    n = rem_pio2f(x, &r, &rl);
+    if (n & 1u)
+        sin_kernel(r, rl, &h, &l);
+    else
+        cos_kernel(r, rl, &h, &l);
+    return ((n + 1u) & 2u) ? -h : h;
+}
+
+float tinyc_tanf(float x)
+{
+    uint32_t ax = f2u(x) & F32_ABS, n = 0;
+    float r = x, rl = 0.0f, sh, sl, ch, cl, nh, nl, dh, dl, q0, ph, pl, res;
+    if (ax >= F32_INF)
+        return x - x; /* nan */
+    if (ax < 0x39000000u)
+        return x; /* |x| < 2^-13: tan(x) = x (1 + x^2/3 ...) rounds to x; keeps -0 */
+    if (ax >= F32_PIO4)
+        n = rem_pio2f(x, &r, &rl);
+    sin_kernel(r, rl, &sh, &sl);
+    cos_kernel(r, rl, &ch, &cl);
+    /* tan = sin / cos, or -cos / sin in the odd quadrants, divided as float-floats so that
+     * only the final rounding is large */
+    if (n & 1u) {
+        nh = -ch;
+        nl = -cl;
+        dh = sh;
+        dl = sl;
+    } else {
+        nh = sh;
+        nl = sl;
+        dh = ch;
+        dl = cl;
+    }
+    q0 = nh / dh;
+    two_prod(q0, dh, &ph, &pl);
+    res = (((nh - ph) - pl) + nl) - q0 * dl; /* nh - ph is exact: q0 * dh is within an ulp of nh */
+    return q0 + res / dh;
+}
+
+/* ---- inverse trigonometric functions ----
+ *
+ * atan(x) for |x| >= 7/16 is atan(c) + atan(t) with c in {1/2, 1, 3/2, inf} and
+ * t = (x - c) / (1 + x c) (fdlibm's reduction), |t| <= 7/16, where the Taylor series of
+ * atan to t^19 is accurate to 2^-28; the numerators are exact (Sterbenz). */
+#define ATAN_A1 -0x1.555556p-2f
+#define ATAN_A2 0x1.99999ap-3f
+#define ATAN_A3 -0x1.24924ap-3f
+#define ATAN_A4 0x1.c71c72p-4f
+#define ATAN_A5 -0x1.745d18p-4f
+#define ATAN_A6 0x1.3b13b2p-4f
+#define ATAN_A7 -0x1.111112p-4f
+#define ATAN_A8 0x1.e1e1e2p-5f
+#define ATAN_A9 -0x1.af286cp-5f
+/* atan(c) = ATAN_HI + ATAN_LO for c = 1/2, 1, 3/2, inf */
+static const float ATAN_HI[4] = {0x1.dac67p-2f, 0x1.921fb6p-1f, 0x1.f730bep-1f, 0x1.921fb6p+0f};
+static const float ATAN_LO[4] = {0x1.586ed4p-28f, -0x1.777a5cp-26f, -0x1.afc12cp-26f, -0x1.777a5cp-25f};
+#define PIO2_HI 0x1.921fb6p+0f
+#define PIO2_LO -0x1.777a5cp-25f
+
+/* atan(t) - t for |t| <= 7/16 */
+static inline float atan_tail(float t)
+{
+    float z = t * t;
+    return t * z *
+           (ATAN_A1 +
+            z * (ATAN_A2 +
+                 z * (ATAN_A3 + z * (ATAN_A4 + z * (ATAN_A5 + z * (ATAN_A6 + z * (ATAN_A7 + z * (ATAN_A8 + z * ATAN_A9))))))));
+}
+
+/* atan of a non-negative float (no nan) */
+static float atan_nonneg(float ax)
+{
+    float t;
+    int id;
+    if (ax < 0x1.cp-2f) /* 7/16 */
+        return ax + atan_tail(ax);
+    if (ax > 0x1p+26f)
+        return PIO2_HI + PIO2_LO; /* pi/2 - 1/x rounds to pi/2 */
+    if (ax < 0x1.6p-1f) { /* 11/16 */
+        id = 0;
+        t = (2.0f * ax - 1.0f) / (2.0f + ax);
+    } else if (ax < 0x1.3p+0f) { /* 19/16 */
+        id = 1;
+        t = (ax - 1.0f) / (ax + 1.0f);
+    } else if (ax < 0x1.38p+1f) { /* 39/16 */
+        id = 2;
+        t = (ax - 1.5f) / (1.0f + 1.5f * ax);
+    } else {
+        id = 3;
+        t = -1.0f / ax;
+    }
+    return ATAN_HI[id] + ((t + atan_tail(t)) + ATAN_LO[id]);
+}
+
+float tinyc_atanf(float x)
+{
+    uint32_t ux = f2u(x), ax = ux & F32_ABS;
+    if (ax > F32_INF)
+        return x + x; /* nan */
+    if (ax < 0x39800000u)
+        return x; /* |x| < 2^-12: keeps -0 */
+    return u2f(f2u(atan_nonneg(u2f(ax))) | (ux & F32_SIGN));
+}
+
+float tinyc_asinf(float x)
+{
+    uint32_t ux = f2u(x), ax = ux & F32_ABS;
+    float a = u2f(ax), d;
+    if (ax > F32_INF)
+        return x + x; /* nan */
+    if (ax > 0x3f800000u)
+        return u2f(0x7fc00000u); /* |x| > 1: nan */
+    if (ax < 0x39800000u)
+        return x; /* |x| < 2^-12: asin(x) = x (1 + x^2/6 ...) rounds to x; keeps -0 */
+    if (ax == 0x3f800000u)
+        return u2f(f2u(PIO2_HI) | (ux & F32_SIGN));
+    /* asin(a) = atan(a / sqrt((1 - a)(1 + a))); 1 - a is exact from a = 1/2 on */
+    d = tinyc_sqrtf((1.0f - a) * (1.0f + a));
+    return u2f(f2u(atan_nonneg(a / d)) | (ux & F32_SIGN));
+}
+
+float tinyc_acosf(float x)
+{
+    uint32_t ux = f2u(x), ax = ux & F32_ABS;
+    if (ax > F32_INF)
+        return x + x; /* nan */
+    if (ax > 0x3f800000u)
+        return u2f(0x7fc00000u); /* |x| > 1: nan */
+    if (ux == 0x3f800000u)
+        return 0.0f;
+    if (ux == 0xbf800000u)
+        return 0x1.921fb6p+1f; /* pi */
+    /* acos(x) = 2 atan(sqrt((1 - x) / (1 + x))); 1 - x and 1 + x are exact where they
+     * cancel (x >= 1/2 and x <= -1/2), and the doubling is exact */
+    return 2.0f * atan_nonneg(tinyc_sqrtf((1.0f - x) / (1.0f + x)));
+}
+
+/* ---- hyperbolic functions ---- */
+
+#define SINH_S1 0x1.555556p-3f
+#define SINH_S2 0x1.111112p-7f
+#define SINH_S3 0x1.a01a02p-13f
+#define SINH_S4 0x1.71de3ap-19f
+/* ln 2 = LN2_HI + LN2_LO */
+#define LN2_HI 0x1.62e43p-1f
+#define LN2_LO -0x1.05c61p-29f
+
+/* exp(a) / 2 for a in [12, 89.5]: overflows to +inf above 89.4159 */
+static float half_exp_large(float a)
+{
+    float hi, lo;
+    int32_t m;
+    expf_kernel(a, &hi, &lo, &m); /* m in [17, 130] */
+    if (m - 1 > 127)
+        return (hi * pow2f(m - 2)) * 2.0f; /* rounds once, to +inf where it overflows */
+    return hi * pow2f(m - 1);
+}
+
+/* exp(a) = *eh + *el and exp(-a) = *ih + *il as float-floats, a in [0, 12] */
+static inline void exp_pair(float a, float *eh, float *el, float *ih, float *il)
+{
+    float hi, lo, ph, pl, q;
+    int32_t m;
+    expf_kernel(a, &hi, &lo, &m); /* m in [0, 18] */
+    *eh = hi * pow2f(m);
+    *el = lo * pow2f(m);
+    q = 1.0f / *eh;
+    two_prod(q, *eh, &ph, &pl);
+    *ih = q;
+    *il = q * (((1.0f - ph) - pl) - q * *el); /* 1 - ph is exact (Sterbenz) */
+}
+
+float tinyc_sinhf(float x)
+{
+    uint32_t ux = f2u(x), ax = ux & F32_ABS;
+    float a = u2f(ax), y;
+    if (ax > F32_INF)
+        return x + x; /* nan */
+    if (ax < 0x39800000u)
+        return x; /* |x| < 2^-12: keeps -0 */
+    if (a < 0.5f) {
+        float z = x * x;
+        return x + x * z * (SINH_S1 + z * (SINH_S2 + z * (SINH_S3 + z * SINH_S4)));
+    }
+    if (a > 89.5f) {
+        y = u2f(F32_INF);
+    } else if (a >= 12.0f) {
+        y = half_exp_large(a); /* exp(-a) < 2^-34 exp(a) does not count */
+    } else {
+        float eh, el, ih, il, dh;
+        exp_pair(a, &eh, &el, &ih, &il);
+        dh = eh - ih; /* Fast2Sum: eh > ih */
+        y = 0.5f * (dh + (((eh - dh) - ih) + (el - il)));
+    }
+    return u2f(f2u(y) | (ux & F32_SIGN));
+}
+
+float tinyc_coshf(float x)
+{
+    uint32_t ax = f2u(x) & F32_ABS;
+    float a = u2f(ax);
+    if (ax > F32_INF)
+        return x + x; /* nan */
+    if (a > 89.5f)
+        return u2f(F32_INF);
+    if (a >= 12.0f)
+        return half_exp_large(a);
+    {
+        float eh, el, ih, il, sh;
+        exp_pair(a, &eh, &el, &ih, &il);
+        sh = eh + ih; /* Fast2Sum: eh >= ih */
+        return 0.5f * (sh + (((eh - sh) + ih) + (el + il)));
+    }
+}
+
+/* ---- inverse hyperbolic functions (fdlibm's formulas) ---- */
+
+float tinyc_asinhf(float x)
+{
+    uint32_t ux = f2u(x), ax = ux & F32_ABS;
+    float a = u2f(ax), y;
+    if (ax >= F32_INF)
+        return x + x; /* nan, +-inf */
+    if (ax < 0x39800000u)
+        return x; /* |x| < 2^-12: asinh(x) = x (1 - x^2/6 ...) rounds to x; keeps -0 */
+    if (a > 0x1p+12f) {
+        /* asinh(a) = log(2a) + 1/(4a^2) ...: the correction is below 2^-26 */
+        y = a < 0x1p+126f ? tinyc_logf(2.0f * a) : tinyc_logf(a) + (LN2_HI + LN2_LO);
+    } else if (a > 2.0f) {
+        y = tinyc_logf(2.0f * a + 1.0f / (tinyc_sqrtf(a * a + 1.0f) + a));
+    } else {
+        float z = a * a;
+        y = log1p_nonneg(a + z / (1.0f + tinyc_sqrtf(1.0f + z)));
+    }
+    return u2f(f2u(y) | (ux & F32_SIGN));
+}
+
+float tinyc_acoshf(float x)
+{
+    uint32_t ux = f2u(x);
+    if ((ux & F32_ABS) > F32_INF)
+        return x + x; /* nan */
+    if (ux >= 0x80000000u || ux < 0x3f800000u)
+        return u2f(0x7fc00000u); /* x < 1 (-0 and -inf included): nan */
+    if (ux >= F32_INF)
+        return x; /* +inf */
+    if (x > 0x1p+12f)
+        return x < 0x1p+126f ? tinyc_logf(2.0f * x) : tinyc_logf(x) + (LN2_HI + LN2_LO);
+    if (x > 2.0f)
+        return tinyc_logf(2.0f * x - 1.0f / (x + tinyc_sqrtf(x * x - 1.0f)));
+    {
+        float t = x - 1.0f; /* exact */
+        return log1p_nonneg(t + tinyc_sqrtf(2.0f * t + t * t));
+    }
+}
+
+float tinyc_atanhf(float x)
+{
+    uint32_t ux = f2u(x), ax = ux & F32_ABS;
+    float a = u2f(ax), y;
+    if (ax > F32_INF)
+        return x + x; /* nan */
+    if (ax > 0x3f800000u)
+        return u2f(0x7fc00000u); /* |x| > 1: nan */
+    if (ax < 0x39800000u)
+        return x; /* |x| < 2^-12: keeps -0 */
+    if (ax == 0x3f800000u) {
+        y = u2f(F32_INF);
+    } else if (a < 0.5f) {
+        float t = a + a;
+        y = 0.5f * log1p_nonneg(t + t * a / (1.0f - a));
+    } else {
+        y = 0.5f * log1p_nonneg((a + a) / (1.0f - a)); /* 1 - a is exact */
+    }
+    return u2f(f2u(y) | (ux & F32_SIGN));
+}
+
+/* ---- error function ----
+ *
+ * |x| < 1: x * P(x^2) with P the Taylor series of erf(x)/x to x^20 (error below 2^-27);
+ * 1 <= |x| < 3.92: a polynomial of degree 8 in t = |x| - c on each interval [c - 1/4, c + 1/4],
+ * c = 1.25, 1.75, ..., 3.75 (Chebyshev fits to erf in double, coefficients rounded to float;
+ * t is exact); above, 1 - erf(x) < 2^-25 and erf rounds to 1. */
+static const float ERF_TAYLOR[11] = {
+    0x1.20dd76p+0f,  -0x1.812746p-2f, 0x1.ce2f22p-4f,  -0x1.b82ce4p-6f,
+    0x1.565bcep-8f,  -0x1.c02db4p-11f, 0x1.f9a326p-14f, -0x1.f4d25cp-17f,
+    0x1.b9e6cap-20f, -0x1.5f742ep-23f, 0x1.fcc572p-27f,
+};
+static const float ERF_PIECES[6][9] = {
+    {0x1.d8865ep-1f, 0x1.e46530p-3f, -0x1.2ebf3ep-2f, 0x1.571d0ep-3f, -0x1.93a724p-8f,
+     -0x1.828d60p-5f, 0x1.5ce3d6p-6f, 0x1.eae118p-9f, -0x1.6d5536p-8f},
+    {0x1.f92d08p-1f, 0x1.b05530p-5f, -0x1.7a4a8ap-4f, 0x1.7148e0p-4f, -0x1.8a0dd2p-5f,
+     0x1.b1bf8ep-8f, 0x1.25d288p-7f, -0x1.84d4e0p-8f, 0x1.5b1176p-11f},
+    {0x1.ff4048p-1f, 0x1.d4143cp-8f, -0x1.074b60p-6f, 0x1.63ef36p-6f, -0x1.38a986p-6f,
+     0x1.5d4f10p-7f, -0x1.7ca9eap-9f, -0x1.7a4992p-11f, 0x1.057300p-10f},
+    {0x1.fff2d0p-1f, 0x1.3360cep-11f, -0x1.a6a51cp-10f, 0x1.69cefep-9f, -0x1.ab0bcep-9f,
+     0x1.6945c6p-9f, -0x1.b294dep-10f, 0x1.4d59d8p-11f, -0x1.5156d4p-14f},
+    {0x1.ffff70p-1f, 0x1.e9b5dap-16f, -0x1.8de3ccp-14f, 0x1.9aa61cp-13f, -0x1.2c7d78p-12f,
+     0x1.48dd14p-12f, -0x1.144feep-12f, 0x1.6c0f88p-13f, -0x1.57d03ap-14f},
+    {0x1.fffffcp-1f, 0x1.d936a8p-21f, -0x1.bba38cp-19f, 0x1.0b709ep-17f, -0x1.d07362p-17f,
+     0x1.33869ep-16f, -0x1.42fb70p-16f, 0x1.1fa830p-16f, -0x1.82d51ap-17f},
+};
+
+float tinyc_erff(float x)
+{
+    uint32_t ux = f2u(x), ax = ux & F32_ABS;
+    float a = u2f(ax), y;
+    int i;
+    if (ax > F32_INF)
+        return x + x; /* nan */
+    if (a < 1.0f) {
+        float z = x * x, p = ERF_TAYLOR[10];
+        for (i = 9; i >= 0; i--)
+            p = ERF_TAYLOR[i] + z * p;
+        return x * p; /* keeps -0 */
+    }
+    if (a >= 3.92f) {
+        y = 1.0f; /* also inf */
+    } else {
+        uint32_t k = (uint32_t)((a - 1.0f) * 2.0f); /* exact: a - 1 is */
+        const float *c = ERF_PIECES[k];
+        float t = a - (1.25f + 0.5f * (float)k); /* exact (Sterbenz) */
+        y = c[8];
+        for (i = 7; i >= 0; i--)
+            y = c[i] + t * y;
+    }
+    return u2f(f2u(y) | (ux & F32_SIGN));
+}
+
+/* ---- remainder of truncated division (ONNX Mod with fmod = 1) ----
+ *
+ * x - trunc(x / y) * y is exact in floating point (it is representable and no larger than
+ * |y|), so it is computed exactly by long division of the significands in integer
+ * arithmetic, one quotient bit a step: the same bits on every target, and the same as C's
+ * fmodf / fmod. The sign is x's; fmod(x, 0), fmod(+-inf, y) and a nan are nan. */
+float tinyc_fmodf(float x, float y)
+{
+    uint32_t ux = f2u(x), uy = f2u(y), sx = ux & F32_SIGN, ax = ux & F32_ABS, ay = uy & F32_ABS;
+    uint32_t mx, my;
+    int32_t ex, ey;
+    if (ax > F32_INF || ay > F32_INF)
+        return x + y; /* nan */
+    if (ax == F32_INF || ay == 0)
+        return u2f(0x7fc00000u);
+    if (ax < ay)
+        return x; /* |x| < |y| (y = +-inf included): x itself, -0 kept */
+    /* significand and exponent: |x| = mx * 2^(ex - 150), subnormals normalised */
+    ex = (int32_t)(ax >> 23);
+    ey = (int32_t)(ay >> 23);
+    if (ex == 0) {
+        for (mx = ax, ex = 1; !(mx & 0x800000u); ex--)
+            mx <<= 1;
+    } else {
+        mx = (ax & 0x7fffffu) | 0x800000u;
+    }
+    if (ey == 0) {
+        for (my = ay, ey = 1; !(my & 0x800000u); ey--)
+            my <<= 1;
+    } else {
+        my = (ay & 0x7fffffu) | 0x800000u;
+    }
+    /* long division: mx < 2 my before each step, so mx < 2^25 */
+    for (; ex > ey; ex--) {
+        if (mx >= my)
+            mx -= my;
+        mx <<= 1;
+    }
+    if (mx >= my)
+        mx -= my;
+    if (mx == 0)
+        return u2f(sx); /* an exact multiple: zero of x's sign */
+    for (; !(mx & 0x800000u); ex--)
+        mx <<= 1;
+    if (ex > 0)
+        return u2f(sx | ((uint32_t)ex << 23) | (mx & 0x7fffffu));
+    return u2f(sx | (mx >> (1 - ex))); /* subnormal: the shifted-out bits are zero */
+}
+
+double tinyc_fmod(double x, double y)
+{
+    uint64_t ux = d2u(x), uy = d2u(y), sx = ux & ~F64_ABS, ax = ux & F64_ABS, ay = uy & F64_ABS;
+    const uint64_t hidden = UINT64_C(1) << 52;
+    uint64_t mx, my;
+    int32_t ex, ey;
+    if (ax > F64_INF || ay > F64_INF)
+        return u2d((ax > F64_INF ? ux : uy) | F64_QUIET); /* nan (no double arithmetic) */
+    if (ax == F64_INF || ay == 0)
+        return u2d(F64_INF | F64_QUIET);
+    if (ax < ay)
+        return x;
+    ex = (int32_t)(ax >> 52);
+    ey = (int32_t)(ay >> 52);
+    if (ex == 0) {
+        for (mx = ax, ex = 1; !(mx & hidden); ex--)
+            mx <<= 1;
+    } else {
+        mx = (ax & (hidden - 1)) | hidden;
+    }
+    if (ey == 0) {
+        for (my = ay, ey = 1; !(my & hidden); ey--)
+            my <<= 1;
+    } else {
+        my = (ay & (hidden - 1)) | hidden;
+    }
+    for (; ex > ey; ex--) {
+        if (mx >= my)
+            mx -= my;
+        mx <<= 1;
+    }
+    if (mx >= my)
+        mx -= my;
+    if (mx == 0)
+        return u2d(sx);
+    for (; !(mx & hidden); ex--)
+        mx <<= 1;
+    if (ex > 0)
+        return u2d(sx | ((uint64_t)ex << 52) | (mx & (hidden - 1)));
+    return u2d(sx | (mx >> (1 - ex)));
+}

@@ -13,6 +13,20 @@
  *   tinyc_sqrtf      exact;     correctly rounded, sqrt(-0) = -0, sqrt(x < 0) = nan
  *   tinyc_exp        <= 1 ulp;  double precision, same special cases as tinyc_expf
  *   tinyc_logf       <= 1 ulp;  log(+-0) = -inf, log(x < 0) = nan, log(+inf) = +inf
+ *   tinyc_sinf, tinyc_cosf, tinyc_tanf
+ *                    <= 1 ulp;  every float argument (exact reduction by pi/2); sin, cos, tan of
+ *                               +-inf = nan
+ *   tinyc_asinf, tinyc_acosf
+ *                    <= 2.5 ulp; |x| > 1 = nan, asin(+-1) = +-pi/2, acos(-1) = pi
+ *   tinyc_atanf      <= 1.5 ulp; atan(+-inf) = +-pi/2
+ *   tinyc_sinhf, tinyc_coshf
+ *                    <= 1 ulp;  overflow to +-inf above 89.4159
+ *   tinyc_asinhf, tinyc_acoshf, tinyc_atanhf
+ *                    <= 2.5 ulp; acosh(x < 1) = nan, atanh(+-1) = +-inf, |x| > 1 = nan
+ *   tinyc_erff       <= 3 ulp;  erf(+-inf) = +-1
+ *   tinyc_fmodf, tinyc_fmod
+ *                    exact;     C's fmod: x's sign, fmod(x, 0) = fmod(+-inf, y) = nan
+ * The odd functions keep the sign of zero.
  */
 #ifndef TINYC_RUNTIME_H
 #define TINYC_RUNTIME_H
@@ -31,6 +45,20 @@ float TINYC_ABI_ROUNDEVENF(float x);
 float TINYC_ABI_SQRTF(float x);
 double TINYC_ABI_EXP(double x);
 float TINYC_ABI_LOGF(float x);
+float TINYC_ABI_SINF(float x);
+float TINYC_ABI_COSF(float x);
+float TINYC_ABI_TANF(float x);
+float TINYC_ABI_ASINF(float x);
+float TINYC_ABI_ACOSF(float x);
+float TINYC_ABI_ATANF(float x);
+float TINYC_ABI_SINHF(float x);
+float TINYC_ABI_COSHF(float x);
+float TINYC_ABI_ASINHF(float x);
+float TINYC_ABI_ACOSHF(float x);
+float TINYC_ABI_ATANHF(float x);
+float TINYC_ABI_ERFF(float x);
+float TINYC_ABI_FMODF(float x, float y);
+double TINYC_ABI_FMOD(double x, double y);
 
 #ifdef __cplusplus
 }

@@ -61,6 +61,18 @@ unsigned ActivationAttr::getNumParameters(ActivationKind kind) {
   case ActivationKind::softsign:
   case ActivationKind::log:
   case ActivationKind::softplus:
+  case ActivationKind::sin:
+  case ActivationKind::cos:
+  case ActivationKind::tan:
+  case ActivationKind::asin:
+  case ActivationKind::acos:
+  case ActivationKind::atan:
+  case ActivationKind::sinh:
+  case ActivationKind::cosh:
+  case ActivationKind::asinh:
+  case ActivationKind::acosh:
+  case ActivationKind::atanh:
+  case ActivationKind::erf:
     return 0;
   case ActivationKind::leaky_relu:
   case ActivationKind::elu:
@@ -90,6 +102,18 @@ bool ActivationAttr::callsRuntime(ActivationKind kind) {
   case ActivationKind::celu:
   case ActivationKind::log:
   case ActivationKind::softplus:
+  case ActivationKind::sin:
+  case ActivationKind::cos:
+  case ActivationKind::tan:
+  case ActivationKind::asin:
+  case ActivationKind::acos:
+  case ActivationKind::atan:
+  case ActivationKind::sinh:
+  case ActivationKind::cosh:
+  case ActivationKind::asinh:
+  case ActivationKind::acosh:
+  case ActivationKind::atanh:
+  case ActivationKind::erf:
     return true;
   default:
     return false;
@@ -198,6 +222,30 @@ float scalar::HostArithmetic::call(RuntimeFunction fn, float x) const {
     return TINYC_ABI_SQRTF(x);
   case RuntimeFunction::log:
     return TINYC_ABI_LOGF(x);
+  case RuntimeFunction::sin:
+    return TINYC_ABI_SINF(x);
+  case RuntimeFunction::cos:
+    return TINYC_ABI_COSF(x);
+  case RuntimeFunction::tan:
+    return TINYC_ABI_TANF(x);
+  case RuntimeFunction::asin:
+    return TINYC_ABI_ASINF(x);
+  case RuntimeFunction::acos:
+    return TINYC_ABI_ACOSF(x);
+  case RuntimeFunction::atan:
+    return TINYC_ABI_ATANF(x);
+  case RuntimeFunction::sinh:
+    return TINYC_ABI_SINHF(x);
+  case RuntimeFunction::cosh:
+    return TINYC_ABI_COSHF(x);
+  case RuntimeFunction::asinh:
+    return TINYC_ABI_ASINHF(x);
+  case RuntimeFunction::acosh:
+    return TINYC_ABI_ACOSHF(x);
+  case RuntimeFunction::atanh:
+    return TINYC_ABI_ATANHF(x);
+  case RuntimeFunction::erf:
+    return TINYC_ABI_ERFF(x);
   }
   llvm_unreachable("unknown runtime function");
 }

@@ -166,7 +166,7 @@ std::pair<int64_t, int64_t> intRange(Type elem) {
   return {-(int64_t{1} << (width - 1)), (int64_t{1} << (width - 1)) - 1};
 }
 
-enum class BinaryKind { add, sub, mul, div, max, min };
+enum class BinaryKind { add, sub, mul, div, max, min, mod, fmod, shl, shr };
 
 OpFoldResult foldBinary(Operation *op, BinaryKind kind, Attribute lhsAttr, Attribute rhsAttr,
                         std::optional<ActivationAttr> act, std::optional<FakeQuantAttr> quant) {
@@ -191,6 +191,17 @@ OpFoldResult foldBinary(Operation *op, BinaryKind kind, Attribute lhsAttr, Attri
       // NaN if either is (std::isnan: a comparison would drop it).
       case BinaryKind::max: r = std::isnan(a) || std::isnan(b) ? a + b : (a < b ? b : a); break;
       case BinaryKind::min: r = std::isnan(a) || std::isnan(b) ? a + b : (b < a ? b : a); break;
+      // Exact, so the double remainder of two floats is the float one; the
+      // NaNs are those of the runtime's tinyc_fmodf (a + b, else the default).
+      case BinaryKind::fmod:
+        r = std::isnan(a) || std::isnan(b)  ? a + b
+            : std::isinf(a) || b == 0.0     ? std::numeric_limits<double>::quiet_NaN()
+                                            : std::fmod(a, b);
+        break;
+      case BinaryKind::mod:
+      case BinaryKind::shl:
+      case BinaryKind::shr:
+        return {}; // integers only (verifier)
       }
       r = roundToType(r, elem);
       if (act)
@@ -229,6 +240,28 @@ OpFoldResult foldBinary(Operation *op, BinaryKind kind, Attribute lhsAttr, Attri
       else
         r = a / b;
       break;
+    case BinaryKind::mod:
+    case BinaryKind::fmod:
+      // A zero divisor gives 0; MIN % -1 is 0 (C's % would overflow).
+      if (b == 0 || (!isUnsigned && b == -1))
+        r = 0;
+      else if (isUnsigned)
+        r = static_cast<int64_t>(ua % ub);
+      else
+        r = a % b;
+      if (kind == BinaryKind::mod && r != 0 && (r < 0) != (b < 0))
+        r += b;
+      break;
+    case BinaryKind::shl:
+    case BinaryKind::shr: {
+      // Unsigned (verifier); a shift by the width or more gives 0.
+      uint64_t width = elem.getIntOrFloatBitWidth();
+      uint64_t mask = width == 64 ? ~uint64_t{0} : (uint64_t{1} << width) - 1;
+      ua &= mask;
+      ub &= mask;
+      r = ub >= width ? 0 : static_cast<int64_t>(kind == BinaryKind::shl ? ua << ub : ua >> ub);
+      break;
+    }
     }
     out.push_back(wrapToType(r, elem));
   }
@@ -503,6 +536,22 @@ OpFoldResult SelectOp::fold(FoldAdaptor a) {
 
 OpFoldResult MaxOp::fold(FoldAdaptor a) {
   return foldBinary(*this, BinaryKind::max, a.getLhs(), a.getRhs(), getAct(), getQuant());
+}
+
+OpFoldResult ShiftLeftOp::fold(FoldAdaptor a) {
+  return foldBinary(*this, BinaryKind::shl, a.getLhs(), a.getRhs(), getAct(), getQuant());
+}
+
+OpFoldResult ShiftRightOp::fold(FoldAdaptor a) {
+  return foldBinary(*this, BinaryKind::shr, a.getLhs(), a.getRhs(), getAct(), getQuant());
+}
+
+OpFoldResult ModOp::fold(FoldAdaptor a) {
+  return foldBinary(*this, BinaryKind::mod, a.getLhs(), a.getRhs(), getAct(), getQuant());
+}
+
+OpFoldResult FmodOp::fold(FoldAdaptor a) {
+  return foldBinary(*this, BinaryKind::fmod, a.getLhs(), a.getRhs(), getAct(), getQuant());
 }
 
 OpFoldResult MinOp::fold(FoldAdaptor a) {

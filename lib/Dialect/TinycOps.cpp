@@ -215,6 +215,20 @@ LogicalResult MulOp::verify() { return verifyBinary(*this, getLhs(), getRhs(), g
 LogicalResult DivOp::verify() { return verifyBinary(*this, getLhs(), getRhs(), getAct()); }
 LogicalResult MaxOp::verify() { return verifyBinary(*this, getLhs(), getRhs(), getAct()); }
 LogicalResult MinOp::verify() { return verifyBinary(*this, getLhs(), getRhs(), getAct()); }
+LogicalResult ModOp::verify() {
+  if (!elementTypeOf(getLhs()).isSignlessInteger() && !elementTypeOf(getLhs()).isUnsignedInteger())
+    return emitOpError() << "floored remainder needs integers, got " << elementTypeOf(getLhs());
+  return verifyBinary(*this, getLhs(), getRhs(), getAct());
+}
+LogicalResult FmodOp::verify() { return verifyBinary(*this, getLhs(), getRhs(), getAct()); }
+static LogicalResult verifyShift(Operation *op, Value lhs, Value rhs,
+                                 std::optional<ActivationAttr> act) {
+  if (!elementTypeOf(lhs).isUnsignedInteger())
+    return op->emitOpError() << "shifts take unsigned integers, got " << elementTypeOf(lhs);
+  return verifyBinary(op, lhs, rhs, act);
+}
+LogicalResult ShiftLeftOp::verify() { return verifyShift(*this, getLhs(), getRhs(), getAct()); }
+LogicalResult ShiftRightOp::verify() { return verifyShift(*this, getLhs(), getRhs(), getAct()); }
 
 LogicalResult ActivationOp::verify() {
   if (failed(verifyAllStatic(*this)) || failed(verifySameElementType(*this, getInput())))
@@ -408,6 +422,37 @@ LogicalResult ReduceOp::verify() {
     return emitOpError() << "mean needs a float tensor, got " << elementTypeOf(getInput());
   return verifyResultShape(*this, inferReduceShape(shapeOf(getInput()), getAxes(), getKeepdims(),
                                                    [&] { return emitOpError(); }));
+}
+
+LogicalResult ArgReduceOp::verify() {
+  if (failed(verifyAllStatic(*this)))
+    return failure();
+  if (getKind() != ReduceKind::max && getKind() != ReduceKind::min)
+    return emitOpError() << "kind must be max or min";
+  if (!elementTypeOf(getResult()).isSignlessInteger(64))
+    return emitOpError() << "result must be int64 (i64), got " << elementTypeOf(getResult());
+  int64_t axis = getAxis(), rank = shapeOf(getInput()).size();
+  if (axis < 0 || axis >= rank)
+    return emitOpError() << "axis " << axis << " is out of range for rank " << rank;
+  return verifyResultShape(*this, inferReduceShape(shapeOf(getInput()), {axis}, getKeepdims(),
+                                                   [&] { return emitOpError(); }));
+}
+
+LogicalResult CumSumOp::verify() {
+  if (failed(verifyAllStatic(*this)) || failed(verifySameElementType(*this, getInput())))
+    return failure();
+  int64_t axis = getAxis(), rank = shapeOf(getInput()).size();
+  if (axis < 0 || axis >= rank)
+    return emitOpError() << "axis " << axis << " is out of range for rank " << rank;
+  return verifyResultShape(*this, Shape(shapeOf(getInput())));
+}
+
+LogicalResult GatherElementsOp::verify() {
+  if (failed(verifyAllStatic(*this)) || failed(verifySameElementType(*this, getData())))
+    return failure();
+  return verifyResultShape(*this,
+                           inferGatherElementsShape(shapeOf(getData()), shapeOf(getIndices()),
+                                                    getAxis(), [&] { return emitOpError(); }));
 }
 
 LogicalResult GemmOp::verify() {

@@ -529,3 +529,19 @@ LogicalResult tinyc::verifyQuantParam(llvm::ArrayRef<int64_t> input, llvm::Array
               << formatShape(input);
   return failure();
 }
+
+FailureOr<Shape> mlir::tinyc::inferGatherElementsShape(llvm::ArrayRef<int64_t> data,
+                                                       llvm::ArrayRef<int64_t> indices,
+                                                       int64_t axis, EmitErrorFn emitError) {
+  int64_t rank = data.size();
+  if (static_cast<int64_t>(indices.size()) != rank)
+    return emitError() << "indices of shape " << formatShape(indices)
+                       << " differ in rank from data of shape " << formatShape(data);
+  if (axis < 0 || axis >= rank)
+    return emitError() << "axis " << axis << " is out of range for rank " << rank;
+  for (int64_t d = 0; d < rank; ++d)
+    if (d != axis && indices[d] > data[d])
+      return emitError() << "indices of shape " << formatShape(indices)
+                         << " exceed data of shape " << formatShape(data) << " in dimension " << d;
+  return Shape(indices);
+}

@@ -2,6 +2,7 @@
 
 #include "NodeImporter.h"
 
+#include <cmath>
 #include <limits>
 
 using namespace mlir;
@@ -15,8 +16,9 @@ bool isSupportedArithmeticType(Type elem) {
 }
 
 template <typename OpTy>
-LogicalResult convertBinary(NodeImporter &n) {
-  if (failed(n.rejectUnknownAttributes({"broadcast", "axis", "consumed_inputs"})))
+LogicalResult convertBinary(NodeImporter &n, llvm::ArrayRef<llvm::StringRef> attributes = {
+                                                 "broadcast", "axis", "consumed_inputs"}) {
+  if (failed(n.rejectUnknownAttributes(attributes)))
     return failure();
   FailureOr<Value> lhs = n.requiredInput(0), rhs = n.requiredInput(1);
   if (failed(lhs) || failed(rhs))
@@ -563,4 +565,149 @@ LogicalResult onnx_import::convertLog(NodeImporter &n) {
 
 LogicalResult onnx_import::convertSoftplus(NodeImporter &n) {
   return convertActivation(n, ActivationKind::softplus, {});
+}
+
+LogicalResult onnx_import::convertSin(NodeImporter &n) {
+  return convertActivation(n, ActivationKind::sin, {});
+}
+
+LogicalResult onnx_import::convertCos(NodeImporter &n) {
+  return convertActivation(n, ActivationKind::cos, {});
+}
+
+LogicalResult onnx_import::convertTan(NodeImporter &n) {
+  return convertActivation(n, ActivationKind::tan, {});
+}
+
+LogicalResult onnx_import::convertAsin(NodeImporter &n) {
+  return convertActivation(n, ActivationKind::asin, {});
+}
+
+LogicalResult onnx_import::convertAcos(NodeImporter &n) {
+  return convertActivation(n, ActivationKind::acos, {});
+}
+
+LogicalResult onnx_import::convertAtan(NodeImporter &n) {
+  return convertActivation(n, ActivationKind::atan, {});
+}
+
+LogicalResult onnx_import::convertSinh(NodeImporter &n) {
+  return convertActivation(n, ActivationKind::sinh, {});
+}
+
+LogicalResult onnx_import::convertCosh(NodeImporter &n) {
+  return convertActivation(n, ActivationKind::cosh, {});
+}
+
+LogicalResult onnx_import::convertAsinh(NodeImporter &n) {
+  return convertActivation(n, ActivationKind::asinh, {});
+}
+
+LogicalResult onnx_import::convertAcosh(NodeImporter &n) {
+  return convertActivation(n, ActivationKind::acosh, {});
+}
+
+LogicalResult onnx_import::convertAtanh(NodeImporter &n) {
+  return convertActivation(n, ActivationKind::atanh, {});
+}
+
+LogicalResult onnx_import::convertErf(NodeImporter &n) {
+  return convertActivation(n, ActivationKind::erf, {});
+}
+
+/// Mod: the floored remainder (fmod = 0, integers only: ONNX requires fmod = 1
+/// for floats) or the truncated one (fmod = 1).
+LogicalResult onnx_import::convertMod(NodeImporter &n) {
+  int64_t fmod = n.getInt("fmod", 0);
+  if (fmod != 0 && fmod != 1)
+    return n.error() << "attribute 'fmod' must be 0 or 1, got " << fmod;
+  if (n.numInputs() > 0 && isa<FloatType>(n.inputType(0).getElementType()) && fmod == 0)
+    return n.error() << "floating-point Mod needs fmod = 1";
+  if (fmod == 1)
+    return convertBinary<FmodOp>(n, {"fmod"});
+  return convertBinary<ModOp>(n, {"fmod"});
+}
+
+namespace {
+
+/// x op y for a float tensor x and a scalar y (or the reverse): the steps of
+/// the activations ONNX defines as formulas over others.
+template <typename OpTy>
+Value withScalar(NodeImporter &n, Value x, double y, bool scalarFirst = false) {
+  auto type = cast<RankedTensorType>(x.getType());
+  Value c = n.scalarConstant(type.getElementType(), y);
+  return n.create<OpTy>(type, scalarFirst ? c : x, scalarFirst ? x : c, ActivationAttr(),
+                        FakeQuantAttr());
+}
+
+template <typename OpTy>
+Value elementwise(NodeImporter &n, Value x, Value y) {
+  return n.create<OpTy>(x.getType(), x, y, ActivationAttr(), FakeQuantAttr());
+}
+
+Value activate(NodeImporter &n, Value x, ActivationKind kind) {
+  return n.create<ActivationOp>(x.getType(), x, ActivationAttr::get(n.builder.getContext(), kind));
+}
+
+/// The float32 input 0 of a composed activation.
+FailureOr<Value> float32Input(NodeImporter &n) {
+  FailureOr<Value> x = n.requiredInput(0);
+  if (failed(x))
+    return failure();
+  if (!n.inputType(0).getElementType().isF32())
+    return n.error() << "element type " << n.inputType(0).getElementType() << " is not supported";
+  return x;
+}
+
+} // namespace
+
+/// Gelu (opset 20), as ONNX's reference writes it:
+/// 0.5 * x * (1 + erf(x / sqrt(2))), or with approximate = "tanh"
+/// 0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x^3))).
+LogicalResult onnx_import::convertGelu(NodeImporter &n) {
+  if (failed(n.rejectUnknownAttributes({"approximate"})))
+    return failure();
+  FailureOr<Value> x = float32Input(n);
+  if (failed(x))
+    return failure();
+  std::string approximate = n.getString("approximate", "none");
+  Value inner;
+  if (approximate == "none") {
+    inner = activate(n, withScalar<DivOp>(n, *x, std::sqrt(2.0)), ActivationKind::erf);
+  } else if (approximate == "tanh") {
+    Value cube = elementwise<MulOp>(n, elementwise<MulOp>(n, *x, *x), *x);
+    Value sum = elementwise<AddOp>(n, *x, withScalar<MulOp>(n, cube, 0.044715, true));
+    inner = activate(n, withScalar<MulOp>(n, sum, std::sqrt(2.0 / 3.14159265358979323846), true), ActivationKind::tanh);
+  } else {
+    return n.error() << "approximate '" << approximate << "' is not 'none' or 'tanh'";
+  }
+  Value half = withScalar<MulOp>(n, *x, 0.5, true);
+  n.setOutput(0, elementwise<MulOp>(n, half, withScalar<AddOp>(n, inner, 1.0, true)));
+  return success();
+}
+
+/// Mish (opset 18): x * tanh(softplus(x)), softplus as ONNX's log(exp(x) + 1).
+LogicalResult onnx_import::convertMish(NodeImporter &n) {
+  if (failed(n.rejectUnknownAttributes({})))
+    return failure();
+  FailureOr<Value> x = float32Input(n);
+  if (failed(x))
+    return failure();
+  Value gate = activate(n, activate(n, *x, ActivationKind::softplus), ActivationKind::tanh);
+  n.setOutput(0, elementwise<MulOp>(n, *x, gate));
+  return success();
+}
+
+/// BitShift: unsigned integers shifted LEFT or RIGHT (logically); a shift by
+/// the element width or more gives 0.
+LogicalResult onnx_import::convertBitShift(NodeImporter &n) {
+  std::string direction = n.getString("direction", "");
+  if (direction != "LEFT" && direction != "RIGHT")
+    return n.error() << "attribute 'direction' must be LEFT or RIGHT, got '" << direction << "'";
+  if (n.numInputs() > 0 && n.input(0) && !n.inputType(0).getElementType().isUnsignedInteger())
+    return n.error() << "element type " << n.inputType(0).getElementType()
+                     << " is not an unsigned integer";
+  if (direction == "LEFT")
+    return convertBinary<ShiftLeftOp>(n, {"direction"});
+  return convertBinary<ShiftRightOp>(n, {"direction"});
 }

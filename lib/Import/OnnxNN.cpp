@@ -322,9 +322,34 @@ LogicalResult onnx_import::convertSoftmax(NodeImporter &n) {
   return success();
 }
 
+/// The elementwise steps around a reduction: ReduceL2 is sqrt(sum(x * x)).
+enum class ReduceStep { none, abs, square, exp, sqrt, log };
+
+static Value applyReduceStep(NodeImporter &n, Value v, ReduceStep step) {
+  auto type = cast<RankedTensorType>(v.getType());
+  auto activation = [&](ActivationKind kind) {
+    return n.create<ActivationOp>(type, v, ActivationAttr::get(n.builder.getContext(), kind));
+  };
+  switch (step) {
+  case ReduceStep::none: return v;
+  case ReduceStep::abs: return activation(ActivationKind::abs);
+  case ReduceStep::square: return n.create<MulOp>(type, v, v, ActivationAttr(), FakeQuantAttr());
+  case ReduceStep::exp: return activation(ActivationKind::exp);
+  case ReduceStep::sqrt: return activation(ActivationKind::sqrt);
+  case ReduceStep::log: return activation(ActivationKind::log);
+  }
+  llvm_unreachable("unknown reduce step");
+}
+
 /// ReduceSum, ReduceMean, ...: the axes are an attribute before
 /// `inputSinceOpset` (13 for ReduceSum, 18 for the others), then an input.
-static LogicalResult convertReduce(NodeImporter &n, ReduceKind kind, int64_t inputSinceOpset) {
+/// `before` and `after` are elementwise steps on the input and on the
+/// reduced result (ReduceL1, ReduceL2, ReduceLogSum, ReduceLogSumExp and
+/// ReduceSumSquare are a sum between two of them, as ONNX's reference computes
+/// them); they take float tensors.
+static LogicalResult convertReduce(NodeImporter &n, ReduceKind kind, int64_t inputSinceOpset,
+                                   ReduceStep before = ReduceStep::none,
+                                   ReduceStep after = ReduceStep::none) {
   if (failed(n.rejectUnknownAttributes({"axes", "keepdims", "noop_with_empty_axes"})))
     return failure();
   FailureOr<Value> x = n.requiredInput(0);
@@ -334,6 +359,14 @@ static LogicalResult convertReduce(NodeImporter &n, ReduceKind kind, int64_t inp
   Type elem = type.getElementType();
   if (!(elem.isF32() || elem.isF64() || (kind != ReduceKind::mean && elem.isSignlessInteger() &&
                                          !elem.isInteger(1))))
+    return n.error() << "element type " << elem << " is not supported";
+  // The runtime's exp, sqrt and log are single precision; abs and the square
+  // compute in doubles too.
+  auto callsRuntime = [](ReduceStep step) {
+    return step == ReduceStep::exp || step == ReduceStep::sqrt || step == ReduceStep::log;
+  };
+  if ((before != ReduceStep::none || after != ReduceStep::none) &&
+      !(elem.isF32() || (elem.isF64() && !callsRuntime(before) && !callsRuntime(after))))
     return n.error() << "element type " << elem << " is not supported";
   llvm::SmallVector<int64_t> axes;
   if (n.opset < inputSinceOpset) {
@@ -346,7 +379,9 @@ static LogicalResult convertReduce(NodeImporter &n, ReduceKind kind, int64_t inp
   }
   if (axes.empty()) {
     if (n.getInt("noop_with_empty_axes", 0) != 0) {
-      n.setOutput(0, *x);
+      // A reduction over no axis: only the elementwise steps (ONNX's
+      // reference returns np.square(x) for ReduceSumSquare).
+      n.setOutput(0, applyReduceStep(n, applyReduceStep(n, *x, before), after));
       return success();
     }
     for (int64_t d = 0; d < type.getRank(); ++d)
@@ -365,9 +400,10 @@ static LogicalResult convertReduce(NodeImporter &n, ReduceKind kind, int64_t inp
   FailureOr<Shape> shape = inferReduceShape(type.getShape(), axes, keepdims, n.errorFn());
   if (failed(shape))
     return failure();
-  n.setOutput(0, n.create<ReduceOp>(n.tensorType(*shape, elem), *x,
-                                    ReduceKindAttr::get(n.builder.getContext(), kind),
-                                    i64Array(n, axes), n.builder.getBoolAttr(keepdims)));
+  Value reduced = n.create<ReduceOp>(n.tensorType(*shape, elem), applyReduceStep(n, *x, before),
+                                     ReduceKindAttr::get(n.builder.getContext(), kind),
+                                     i64Array(n, axes), n.builder.getBoolAttr(keepdims));
+  n.setOutput(0, applyReduceStep(n, reduced, after));
   return success();
 }
 
@@ -385,6 +421,21 @@ LogicalResult onnx_import::convertReduceMin(NodeImporter &n) {
 }
 LogicalResult onnx_import::convertReduceProd(NodeImporter &n) {
   return convertReduce(n, ReduceKind::prod, 18);
+}
+LogicalResult onnx_import::convertReduceL1(NodeImporter &n) {
+  return convertReduce(n, ReduceKind::sum, 18, ReduceStep::abs);
+}
+LogicalResult onnx_import::convertReduceL2(NodeImporter &n) {
+  return convertReduce(n, ReduceKind::sum, 18, ReduceStep::square, ReduceStep::sqrt);
+}
+LogicalResult onnx_import::convertReduceLogSum(NodeImporter &n) {
+  return convertReduce(n, ReduceKind::sum, 18, ReduceStep::none, ReduceStep::log);
+}
+LogicalResult onnx_import::convertReduceLogSumExp(NodeImporter &n) {
+  return convertReduce(n, ReduceKind::sum, 18, ReduceStep::exp, ReduceStep::log);
+}
+LogicalResult onnx_import::convertReduceSumSquare(NodeImporter &n) {
+  return convertReduce(n, ReduceKind::sum, 18, ReduceStep::square);
 }
 
 LogicalResult onnx_import::convertLogSoftmax(NodeImporter &n) {
@@ -432,5 +483,299 @@ LogicalResult onnx_import::convertLogSoftmax(NodeImporter &n) {
                             ActivationKind::log);
   Value result = n.create<SubOp>(inputType, shifted, logSum, ActivationAttr(), FakeQuantAttr());
   n.setOutput(0, n.reshape(result, shape));
+  return success();
+}
+
+namespace {
+
+/// The float arithmetic that the normalizations are written in, each step a
+/// tinyc operation in the order of ONNX's reference, broadcasting as NumPy
+/// does. The caller has checked that the operands broadcast.
+struct Composer {
+  NodeImporter &n;
+
+  static RankedTensorType typeOf(Value v) { return cast<RankedTensorType>(v.getType()); }
+
+  template <typename OpTy>
+  Value binary(Value a, Value b) {
+    FailureOr<Shape> shape =
+        broadcastShapes(typeOf(a).getShape(), typeOf(b).getShape(), n.errorFn());
+    assert(succeeded(shape) && "operands checked to broadcast");
+    return n.create<OpTy>(n.tensorType(*shape, typeOf(a).getElementType()), a, b, ActivationAttr(),
+                          FakeQuantAttr());
+  }
+  Value add(Value a, Value b) { return binary<AddOp>(a, b); }
+  Value sub(Value a, Value b) { return binary<SubOp>(a, b); }
+  Value mul(Value a, Value b) { return binary<MulOp>(a, b); }
+  Value div(Value a, Value b) { return binary<DivOp>(a, b); }
+  Value activation(Value v, ActivationKind kind) {
+    return n.create<ActivationOp>(typeOf(v), v, ActivationAttr::get(n.builder.getContext(), kind));
+  }
+  Value scalar(double value, Value like) {
+    return n.scalarConstant(typeOf(like).getElementType(), value);
+  }
+  /// The mean over `axes` (sorted), kept as dimensions of extent 1.
+  Value mean(Value v, llvm::ArrayRef<int64_t> axes) {
+    Shape kept(typeOf(v).getShape());
+    for (int64_t axis : axes)
+      kept[axis] = 1;
+    return n.create<ReduceOp>(n.tensorType(kept, typeOf(v).getElementType()), v,
+                              ReduceKindAttr::get(n.builder.getContext(), ReduceKind::mean),
+                              n.builder.getDenseI64ArrayAttr(axes), n.builder.getBoolAttr(true));
+  }
+};
+
+/// Fails unless input i broadcasts to `shape` without changing it.
+LogicalResult requireBroadcastsTo(NodeImporter &n, unsigned i, llvm::StringRef what,
+                                  llvm::ArrayRef<int64_t> shape) {
+  FailureOr<Shape> joint = broadcastShapes(shape, n.inputType(i).getShape(), n.errorFn());
+  if (failed(joint))
+    return failure();
+  if (llvm::ArrayRef<int64_t>(*joint) != shape)
+    return n.error() << what << " (input " << i << ") of shape "
+                     << formatShape(n.inputType(i).getShape()) << " does not broadcast to "
+                     << formatShape(shape);
+  return success();
+}
+
+/// The float32 inputs [0, count) of a normalization, the optional ones null.
+FailureOr<llvm::SmallVector<Value>> floatInputs(NodeImporter &n, unsigned required,
+                                                unsigned count) {
+  llvm::SmallVector<Value> in;
+  for (unsigned i = 0; i < count; ++i) {
+    if (i >= required && !n.input(i)) {
+      in.push_back(Value());
+      continue;
+    }
+    FailureOr<Value> v = n.requiredInput(i);
+    if (failed(v))
+      return failure();
+    // sqrt is the runtime's single-precision routine
+    if (!n.inputType(i).getElementType().isF32())
+      return n.error() << "input " << i << " has element type " << n.inputType(i).getElementType()
+                       << "; only float32 is supported";
+    in.push_back(*v);
+  }
+  return in;
+}
+
+} // namespace
+
+/// LayerNormalization (opset 17): ONNX's reference over the dimensions from
+/// `axis` on: mean, d = x - mean, var = mean(d * d),
+/// inv = 1 / sqrt(var + epsilon), y = d * inv * scale + bias; Mean and
+/// InvStdDev are the optional outputs.
+LogicalResult onnx_import::convertLayerNormalization(NodeImporter &n) {
+  if (failed(n.rejectUnknownAttributes({"axis", "epsilon", "stash_type"})))
+    return failure();
+  FailureOr<llvm::SmallVector<Value>> in = floatInputs(n, 2, 3);
+  if (failed(in))
+    return failure();
+  // The statistics are computed in float32, which is what stash_type 1 asks for.
+  if (n.getInt("stash_type", 1) != 1)
+    return n.error() << "stash_type " << n.getInt("stash_type", 1) << " is not supported";
+  RankedTensorType type = n.inputType(0);
+  int64_t rank = type.getRank();
+  FailureOr<int64_t> axis = n.normalizeAxis(n.getInt("axis", -1), rank, "axis");
+  if (failed(axis))
+    return failure();
+  if (failed(requireBroadcastsTo(n, 1, "scale", type.getShape())) ||
+      ((*in)[2] && failed(requireBroadcastsTo(n, 2, "bias", type.getShape()))))
+    return failure();
+  llvm::SmallVector<int64_t> axes;
+  for (int64_t d = *axis; d < rank; ++d)
+    axes.push_back(d);
+  Composer c{n};
+  Value x = (*in)[0];
+  Value mean = c.mean(x, axes);
+  Value d = c.sub(x, mean);
+  Value variance = c.mean(c.mul(d, d), axes);
+  Value std = c.activation(c.add(variance, c.scalar(n.getFloat("epsilon", 1e-5f), x)),
+                           ActivationKind::sqrt);
+  Value inv = c.activation(std, ActivationKind::reciprocal);
+  Value y = c.mul(c.mul(d, inv), (*in)[1]);
+  if ((*in)[2])
+    y = c.add(y, (*in)[2]);
+  n.setOutput(0, y);
+  n.setOutput(1, mean);
+  n.setOutput(2, inv);
+  return success();
+}
+
+/// InstanceNormalization: per image and channel over the spatial dimensions,
+/// ONNX's reference scale * (x - mean) / sqrt(var + epsilon) + bias.
+LogicalResult onnx_import::convertInstanceNormalization(NodeImporter &n) {
+  if (failed(n.rejectUnknownAttributes({"epsilon", "consumed_inputs"})))
+    return failure();
+  FailureOr<llvm::SmallVector<Value>> in = floatInputs(n, 3, 3);
+  if (failed(in))
+    return failure();
+  RankedTensorType type = n.inputType(0);
+  int64_t rank = type.getRank();
+  if (rank < 3)
+    return n.error() << "input of shape " << formatShape(type.getShape())
+                     << " has no spatial dimension";
+  int64_t channels = type.getShape()[1];
+  for (unsigned i = 1; i < 3; ++i)
+    if (n.inputType(i).getShape() != llvm::ArrayRef<int64_t>{channels})
+      return n.error() << "input " << i << " of shape " << formatShape(n.inputType(i).getShape())
+                       << " does not match the " << channels << " channels";
+  llvm::SmallVector<int64_t> axes;
+  for (int64_t d = 2; d < rank; ++d)
+    axes.push_back(d);
+  // scale and bias as [C, 1, ...] to broadcast over the spatial dimensions
+  Shape perChannel(rank - 1, 1);
+  perChannel[0] = channels;
+  Composer c{n};
+  Value x = (*in)[0];
+  Value mean = c.mean(x, axes);
+  Value d = c.sub(x, mean);
+  Value variance = c.mean(c.mul(d, d), axes);
+  Value std = c.activation(c.add(variance, c.scalar(n.getFloat("epsilon", 1e-5f), x)),
+                           ActivationKind::sqrt);
+  Value y = c.div(c.mul(n.reshape((*in)[1], perChannel), d), std);
+  n.setOutput(0, c.add(y, n.reshape((*in)[2], perChannel)));
+  return success();
+}
+
+/// MeanVarianceNormalization: ONNX's function body,
+/// (x - E[x]) / (sqrt(E[x^2] - E[x]^2) + 1e-9) over `axes`.
+LogicalResult onnx_import::convertMeanVarianceNormalization(NodeImporter &n) {
+  if (failed(n.rejectUnknownAttributes({"axes"})))
+    return failure();
+  FailureOr<llvm::SmallVector<Value>> in = floatInputs(n, 1, 1);
+  if (failed(in))
+    return failure();
+  int64_t rank = n.inputType(0).getRank();
+  llvm::SmallVector<int64_t> axes = n.attribute("axes") ? n.getInts("axes")
+                                                         : llvm::SmallVector<int64_t>{0, 2, 3};
+  for (int64_t &axis : axes) {
+    FailureOr<int64_t> normalized = n.normalizeAxis(axis, rank, "axes");
+    if (failed(normalized))
+      return failure();
+    axis = *normalized;
+  }
+  llvm::sort(axes);
+  if (std::adjacent_find(axes.begin(), axes.end()) != axes.end())
+    return n.error() << "axes repeat an axis";
+  Composer c{n};
+  Value x = (*in)[0];
+  Value mean = c.mean(x, axes);
+  Value variance = c.sub(c.mean(c.mul(x, x), axes), c.mul(mean, mean));
+  Value std = c.add(c.activation(variance, ActivationKind::sqrt), c.scalar(1e-9, x));
+  n.setOutput(0, c.div(c.sub(x, mean), std));
+  return success();
+}
+
+namespace {
+
+/// ArgMax and ArgMin: the axis, keepdims and (from opset 12) select_last_index.
+LogicalResult convertArgReduce(NodeImporter &n, ReduceKind kind) {
+  if (failed(n.rejectUnknownAttributes({"axis", "keepdims", "select_last_index"})))
+    return failure();
+  FailureOr<Value> x = n.requiredInput(0);
+  if (failed(x))
+    return failure();
+  RankedTensorType type = n.inputType(0);
+  Type elem = type.getElementType();
+  if (!(elem.isF32() || elem.isF64() || (elem.isInteger() && !elem.isInteger(1))))
+    return n.error() << "element type " << elem << " is not supported";
+  if (type.getRank() == 0)
+    return n.error() << "input is a scalar";
+  FailureOr<int64_t> axis = n.normalizeAxis(n.getInt("axis", 0), type.getRank(), "axis");
+  if (failed(axis))
+    return failure();
+  bool keepdims = n.getInt("keepdims", 1) != 0;
+  FailureOr<Shape> shape = inferReduceShape(type.getShape(), {*axis}, keepdims, n.errorFn());
+  if (failed(shape))
+    return failure();
+  n.setOutput(0, n.create<ArgReduceOp>(
+                     n.tensorType(*shape, n.builder.getI64Type()), *x,
+                     ReduceKindAttr::get(n.builder.getContext(), kind),
+                     n.builder.getI64IntegerAttr(*axis), n.builder.getBoolAttr(keepdims),
+                     n.builder.getBoolAttr(n.getInt("select_last_index", 0) != 0)));
+  return success();
+}
+
+} // namespace
+
+LogicalResult onnx_import::convertArgMax(NodeImporter &n) {
+  return convertArgReduce(n, ReduceKind::max);
+}
+LogicalResult onnx_import::convertArgMin(NodeImporter &n) {
+  return convertArgReduce(n, ReduceKind::min);
+}
+
+/// Hardmax: 1 at the first largest element along `axis`, 0 elsewhere: the
+/// ArgMax (NumPy's argmax, ONNX's reference) compared with the positions.
+/// Before opset 13 the dimensions from `axis` on count as one.
+LogicalResult onnx_import::convertHardmax(NodeImporter &n) {
+  if (failed(n.rejectUnknownAttributes({"axis"})))
+    return failure();
+  FailureOr<llvm::SmallVector<Value>> in = floatInputs(n, 1, 1);
+  if (failed(in))
+    return failure();
+  RankedTensorType type = n.inputType(0);
+  int64_t rank = type.getRank();
+  if (rank == 0)
+    return n.error() << "input is a scalar";
+  FailureOr<int64_t> axis = n.normalizeAxis(n.getInt("axis", n.opset < 13 ? 1 : -1), rank, "axis");
+  if (failed(axis))
+    return failure();
+  llvm::ArrayRef<int64_t> shape = type.getShape();
+  Value x = (*in)[0];
+  int64_t reduced = *axis;
+  if (n.opset < 13) {
+    x = n.reshape(x, {getNumElements(shape.take_front(*axis)), getNumElements(shape.drop_front(*axis))});
+    reduced = 1;
+  }
+  auto xType = cast<RankedTensorType>(x.getType());
+  Shape kept(xType.getShape());
+  int64_t extent = kept[reduced];
+  kept[reduced] = 1;
+  MLIRContext *context = n.builder.getContext();
+  Value index = n.create<ArgReduceOp>(n.tensorType(kept, n.builder.getI64Type()), x,
+                                      ReduceKindAttr::get(context, ReduceKind::max),
+                                      n.builder.getI64IntegerAttr(reduced), n.builder.getBoolAttr(true),
+                                      n.builder.getBoolAttr(false));
+  Shape positionShape(xType.getRank(), 1);
+  positionShape[reduced] = extent;
+  llvm::SmallVector<int64_t> positions;
+  for (int64_t i = 0; i < extent; ++i)
+    positions.push_back(i);
+  Value position = n.constant(DenseElementsAttr::get(
+      n.tensorType(positionShape, n.builder.getI64Type()), llvm::ArrayRef<int64_t>(positions)));
+  Value hit = n.create<CompareOp>(n.tensorType(xType.getShape(), n.builder.getI1Type()),
+                                  CompareKindAttr::get(context, CompareKind::eq), index, position);
+  Type f32 = n.builder.getF32Type();
+  Value y = n.create<SelectOp>(xType, hit, n.scalarConstant(f32, 1.0), n.scalarConstant(f32, 0.0));
+  n.setOutput(0, n.reshape(y, shape));
+  return success();
+}
+
+/// CumSum: the axis is a constant input (a scalar, or one value).
+LogicalResult onnx_import::convertCumSum(NodeImporter &n) {
+  if (failed(n.rejectUnknownAttributes({"exclusive", "reverse"})))
+    return failure();
+  FailureOr<Value> x = n.requiredInput(0);
+  if (failed(x) || failed(n.requiredInput(1)))
+    return failure();
+  RankedTensorType type = n.inputType(0);
+  Type elem = type.getElementType();
+  if (!(elem.isF32() || elem.isF64() || (elem.isInteger() && !elem.isInteger(1))))
+    return n.error() << "element type " << elem << " is not supported";
+  FailureOr<llvm::SmallVector<int64_t>> axes = n.constantInts(1, "axis");
+  if (failed(axes))
+    return failure();
+  if (axes->size() != 1)
+    return n.error() << "axis (input 1) must hold one value, got " << axes->size();
+  if (type.getRank() == 0)
+    return n.error() << "input is a scalar";
+  FailureOr<int64_t> axis = n.normalizeAxis((*axes)[0], type.getRank(), "axis");
+  if (failed(axis))
+    return failure();
+  n.setOutput(0, n.create<CumSumOp>(type, *x, n.builder.getI64IntegerAttr(*axis),
+                                    n.builder.getBoolAttr(n.getInt("exclusive", 0) != 0),
+                                    n.builder.getBoolAttr(n.getInt("reverse", 0) != 0)));
   return success();
 }

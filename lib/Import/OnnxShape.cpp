@@ -763,3 +763,156 @@ LogicalResult onnx_import::convertSize(NodeImporter &n) {
   n.setOutput(0, n.constant(DenseElementsAttr::get(type, n.inputType(0).getNumElements())));
   return success();
 }
+
+/// Trilu: the elements on and above (upper) or on and below the k-th
+/// diagonal of the last two dimensions; the others become 0. A select with a
+/// constant mask, which the shapes make known at compile time.
+LogicalResult onnx_import::convertTrilu(NodeImporter &n) {
+  if (failed(n.rejectUnknownAttributes({"upper"})))
+    return failure();
+  FailureOr<Value> x = n.requiredInput(0);
+  if (failed(x))
+    return failure();
+  RankedTensorType type = n.inputType(0);
+  int64_t rank = type.getRank();
+  if (rank < 2)
+    return n.error() << "input of shape " << formatShape(type.getShape())
+                     << " has fewer than 2 dimensions";
+  int64_t k = 0;
+  if (n.input(1)) {
+    FailureOr<llvm::SmallVector<int64_t>> given = n.constantInts(1, "k");
+    if (failed(given))
+      return failure();
+    if (given->size() != 1)
+      return n.error() << "k (input 1) must hold one value, got " << given->size();
+    k = (*given)[0];
+  }
+  bool upper = n.getInt("upper", 1) != 0;
+  int64_t rows = type.getShape()[rank - 2], cols = type.getShape()[rank - 1];
+  llvm::SmallVector<bool> keep;
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < cols; ++j)
+      keep.push_back(upper ? j - i >= k : j - i <= k);
+  auto maskType = RankedTensorType::get({rows, cols}, n.builder.getI1Type());
+  Value mask = n.constant(DenseElementsAttr::get(maskType, keep));
+  n.setOutput(0, n.create<SelectOp>(type, mask, *x, n.scalarConstant(type.getElementType(), 0)));
+  return success();
+}
+
+/// OneHot: `values[1]` where an index equals its position along the new
+/// `axis` of extent `depth`, `values[0]` elsewhere; an index in [-depth, 0)
+/// counts from the end, one outside [-depth, depth) matches nowhere. depth and
+/// values must be constants.
+LogicalResult onnx_import::convertOneHot(NodeImporter &n) {
+  if (failed(n.rejectUnknownAttributes({"axis"})))
+    return failure();
+  FailureOr<Value> indices = n.requiredInput(0);
+  if (failed(indices) || failed(n.requiredInput(1)) || failed(n.requiredInput(2)))
+    return failure();
+  Type indexElem = n.inputType(0).getElementType();
+  if (!(indexElem.isF32() || indexElem.isF64() ||
+        (indexElem.isInteger() && !indexElem.isInteger(1))))
+    return n.error() << "indices (input 0) of element type " << indexElem << " are not supported";
+  DenseElementsAttr depthAttr = n.constantInput(1), valuesAttr = n.constantInput(2);
+  if (!depthAttr)
+    return n.requireConstant(1, "depth");
+  if (!valuesAttr)
+    return n.requireConstant(2, "values");
+  if (depthAttr.getNumElements() != 1)
+    return n.error() << "depth (input 1) must hold one value, got " << depthAttr.getNumElements();
+  // ONNX converts a floating-point depth to an integer.
+  int64_t depth = isa<FloatType>(depthAttr.getElementType())
+                      ? static_cast<int64_t>((*depthAttr.getValues<llvm::APFloat>().begin())
+                                                 .convertToDouble())
+                      : (*depthAttr.getValues<llvm::APInt>().begin()).getSExtValue();
+  if (depth < 1 || depth > (int64_t{1} << 24))
+    return n.error() << "depth " << depth << " is out of range";
+  if (valuesAttr.getNumElements() != 2)
+    return n.error() << "values (input 2) must hold [off, on], got "
+                     << valuesAttr.getNumElements() << " value(s)";
+  RankedTensorType indexType = n.inputType(0);
+  int64_t rank = indexType.getRank();
+  FailureOr<int64_t> axis = n.normalizeAxis(n.getInt("axis", -1), rank + 1, "axis");
+  if (failed(axis))
+    return failure();
+  // indices as [..., 1, ...] against the positions [1, ..., depth, ..., 1]
+  Shape indexShape(indexType.getShape());
+  indexShape.insert(indexShape.begin() + *axis, 1);
+  Shape outShape(indexType.getShape());
+  outShape.insert(outShape.begin() + *axis, depth);
+  Shape positionShape(rank + 1, 1);
+  positionShape[*axis] = depth;
+  Value index = *indices;
+  if (!indexElem.isUnsignedInteger()) {
+    Type i1 = n.builder.getI1Type();
+    Value negative = n.create<CompareOp>(
+        n.tensorType(indexType.getShape(), i1),
+        CompareKindAttr::get(n.builder.getContext(), CompareKind::lt), index,
+        n.scalarConstant(indexElem, 0));
+    Value wrapped = n.create<AddOp>(indexType, index, n.scalarConstant(indexElem, depth),
+                                    ActivationAttr(), FakeQuantAttr());
+    index = n.create<SelectOp>(indexType, negative, wrapped, index);
+  }
+  index = n.reshape(index, indexShape);
+  auto positionType = RankedTensorType::get(positionShape, indexElem);
+  Value positions;
+  if (isa<FloatType>(indexElem)) {
+    llvm::SmallVector<llvm::APFloat> p;
+    for (int64_t d = 0; d < depth; ++d) {
+      llvm::APFloat v(static_cast<double>(d));
+      bool lost;
+      v.convert(cast<FloatType>(indexElem).getFloatSemantics(), llvm::APFloat::rmNearestTiesToEven,
+                &lost);
+      p.push_back(v);
+    }
+    positions = n.constant(DenseElementsAttr::get(positionType, p));
+  } else {
+    llvm::SmallVector<llvm::APInt> p;
+    for (int64_t d = 0; d < depth; ++d)
+      p.push_back(llvm::APInt(indexElem.getIntOrFloatBitWidth(), static_cast<uint64_t>(d)));
+    positions = n.constant(DenseElementsAttr::get(positionType, p));
+  }
+  Value hit = n.create<CompareOp>(n.tensorType(outShape, n.builder.getI1Type()),
+                                  CompareKindAttr::get(n.builder.getContext(), CompareKind::eq),
+                                  index, positions);
+  Type valueElem = valuesAttr.getElementType();
+  auto scalarType = RankedTensorType::get({}, valueElem);
+  auto valueAt = [&](int64_t i) {
+    Attribute element = *(valuesAttr.getValues<Attribute>().begin() + i);
+    return n.constant(DenseElementsAttr::get(scalarType, element));
+  };
+  n.setOutput(0, n.create<SelectOp>(n.tensorType(outShape, valueElem), hit, valueAt(1), valueAt(0)));
+  return success();
+}
+
+/// GatherElements: indices of the data's rank select along `axis`; an index
+/// known at compile time must lie in [-extent, extent - 1] (ONNX Runtime's
+/// rule); one known at run time only reads 0 outside it.
+LogicalResult onnx_import::convertGatherElements(NodeImporter &n) {
+  if (failed(n.rejectUnknownAttributes({"axis"})))
+    return failure();
+  FailureOr<Value> data = n.requiredInput(0), indices = n.requiredInput(1);
+  if (failed(data) || failed(indices))
+    return failure();
+  Type indexType = n.inputType(1).getElementType();
+  if (!indexType.isSignlessInteger(32) && !indexType.isSignlessInteger(64))
+    return n.error() << "indices of type " << indexType << " are not int32 or int64";
+  RankedTensorType type = n.inputType(0);
+  FailureOr<int64_t> axis = n.normalizeAxis(n.getInt("axis", 0), type.getRank(), "axis");
+  if (failed(axis))
+    return failure();
+  FailureOr<Shape> shape = inferGatherElementsShape(type.getShape(), n.inputType(1).getShape(),
+                                                    *axis, n.errorFn());
+  if (failed(shape))
+    return failure();
+  int64_t extent = type.getDimSize(*axis);
+  if (DenseElementsAttr indexValues = n.constantInput(1))
+    for (const llvm::APInt &index : indexValues.getValues<llvm::APInt>())
+      if (index.getSExtValue() < -extent || index.getSExtValue() >= extent)
+        return n.error() << "index " << index.getSExtValue() << " is out of range for axis "
+                         << *axis << " of extent " << extent << " (data "
+                         << formatShape(type.getShape()) << ")";
+  n.setOutput(0, n.create<GatherElementsOp>(n.tensorType(*shape, type.getElementType()), *data,
+                                            *indices, n.builder.getI64IntegerAttr(*axis)));
+  return success();
+}

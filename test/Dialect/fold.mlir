@@ -205,3 +205,43 @@ func.func @predicates() -> (tensor<3xi1>, tensor<3xi1>, tensor<2xi1>, tensor<3xi
   %isneg = tinyc.classify <neg_inf> %inf : tensor<3xf32> -> tensor<3xi1>
   return %lt, %ge, %gt, %and, %or, %xor, %not, %sel, %nan, %isinf, %isneg : tensor<3xi1>, tensor<3xi1>, tensor<2xi1>, tensor<3xi1>, tensor<3xi1>, tensor<3xi1>, tensor<3xi1>, tensor<3xf32>, tensor<3xi1>, tensor<3xi1>, tensor<3xi1>
 }
+
+// -----
+
+// Remainders of constants, checked by hand against NumPy's mod (floored: the
+// divisor's sign) and fmod (truncated: the dividend's sign); a zero divisor
+// gives 0 for integers and MIN % -1 is 0; float fmod by 0 is NaN.
+// CHECK-LABEL: func.func @remainders
+// CHECK-DAG: tinyc.constant dense<[2, -2, 2, -2, 0, 0, 0]> : tensor<7xi8>
+// CHECK-DAG: tinyc.constant dense<[2, 1, -1, -2, 0, 0, 0]> : tensor<7xi8>
+// CHECK-DAG: tinyc.constant dense<[1, 0, 0]> : tensor<3xui8>
+// CHECK-DAG: tinyc.constant dense<[2.000000e+00, -2.000000e+00, 5.000000e-01, -0.000000e+00, 0x7FC00000]> : tensor<5xf32>
+func.func @remainders() -> (tensor<7xi8>, tensor<7xi8>, tensor<3xui8>, tensor<5xf32>) {
+  %a = tinyc.constant dense<[5, -5, 5, -5, 7, -128, 0]> : tensor<7xi8>
+  %b = tinyc.constant dense<[3, 3, -3, -3, 0, -1, 5]> : tensor<7xi8>
+  %fmod = tinyc.fmod %a, %b : (tensor<7xi8>, tensor<7xi8>) -> tensor<7xi8>
+  %mod = tinyc.mod %a, %b : (tensor<7xi8>, tensor<7xi8>) -> tensor<7xi8>
+  %u = tinyc.constant dense<[250, 7, 255]> : tensor<3xui8>
+  %v = tinyc.constant dense<[249, 0, 0]> : tensor<3xui8>
+  %umod = tinyc.mod %u, %v : (tensor<3xui8>, tensor<3xui8>) -> tensor<3xui8>
+  %x = tinyc.constant dense<[5.0, -5.0, 5.5, -6.0, 1.0]> : tensor<5xf32>
+  %y = tinyc.constant dense<[3.0, 3.0, -2.5, 3.0, 0.0]> : tensor<5xf32>
+  %f = tinyc.fmod %x, %y : (tensor<5xf32>, tensor<5xf32>) -> tensor<5xf32>
+  return %fmod, %mod, %umod, %f : tensor<7xi8>, tensor<7xi8>, tensor<3xui8>, tensor<5xf32>
+}
+
+// -----
+
+// Shifts of unsigned constants; a shift by the width or more gives 0 (C would
+// leave it undefined). By hand: 0xB4 << 1 = 0x68 (wrapped), 0xB4 >> 2 = 0x2D.
+// CHECK-LABEL: func.func @shifts
+// CHECK-DAG: tinyc.constant dense<[104, 180, 0, 0]> : tensor<4xui8>
+// CHECK-DAG: tinyc.constant dense<[90, 45, 0, 180]> : tensor<4xui8>
+func.func @shifts() -> (tensor<4xui8>, tensor<4xui8>) {
+  %x = tinyc.constant dense<[180, 180, 180, 180]> : tensor<4xui8>
+  %s = tinyc.constant dense<[1, 0, 8, 200]> : tensor<4xui8>
+  %l = tinyc.shift_left %x, %s : (tensor<4xui8>, tensor<4xui8>) -> tensor<4xui8>
+  %t = tinyc.constant dense<[1, 2, 9, 0]> : tensor<4xui8>
+  %r = tinyc.shift_right %x, %t : (tensor<4xui8>, tensor<4xui8>) -> tensor<4xui8>
+  return %l, %r : tensor<4xui8>, tensor<4xui8>
+}

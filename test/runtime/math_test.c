@@ -130,6 +130,32 @@ static struct stat st_sqrtf = {"tinyc_sqrtf", 0.5, 0, 0, 0};
 static struct stat st_exp = {"tinyc_exp", 1.0, 0, 0, 0};
 static struct stat st_logf = {"tinyc_logf", 1.0, 0, 0, 0};
 
+/* the functions of one float argument that check only their error bound, oddness or evenness
+ * and their range (the special values are checked in test_float_specials) */
+enum symmetry { NONE, ODD, EVEN };
+struct unary {
+    struct stat st;
+    float (*fn)(float);
+    long double (*ref)(long double);
+    enum symmetry symmetry;
+    float lo, hi; /* the range of the finite results */
+};
+static struct unary unaries[] = {
+    {{"tinyc_sinf", 1.0, 0, 0, 0}, tinyc_sinf, sinl, ODD, -1.0f, 1.0f},
+    {{"tinyc_cosf", 1.0, 0, 0, 0}, tinyc_cosf, cosl, EVEN, -1.0f, 1.0f},
+    {{"tinyc_tanf", 1.0, 0, 0, 0}, tinyc_tanf, tanl, ODD, -INFINITY, INFINITY},
+    {{"tinyc_asinf", 2.5, 0, 0, 0}, tinyc_asinf, asinl, ODD, -0x1.921fb6p+0f, 0x1.921fb6p+0f},
+    {{"tinyc_acosf", 2.5, 0, 0, 0}, tinyc_acosf, acosl, NONE, 0.0f, 0x1.921fb6p+1f},
+    {{"tinyc_atanf", 1.5, 0, 0, 0}, tinyc_atanf, atanl, ODD, -0x1.921fb6p+0f, 0x1.921fb6p+0f},
+    {{"tinyc_sinhf", 1.0, 0, 0, 0}, tinyc_sinhf, sinhl, ODD, -INFINITY, INFINITY},
+    {{"tinyc_coshf", 1.0, 0, 0, 0}, tinyc_coshf, coshl, EVEN, 1.0f, INFINITY},
+    {{"tinyc_asinhf", 2.5, 0, 0, 0}, tinyc_asinhf, asinhl, ODD, -INFINITY, INFINITY},
+    {{"tinyc_acoshf", 2.5, 0, 0, 0}, tinyc_acoshf, acoshl, NONE, 0.0f, INFINITY},
+    {{"tinyc_atanhf", 2.5, 0, 0, 0}, tinyc_atanhf, atanhl, ODD, -INFINITY, INFINITY},
+    {{"tinyc_erff", 3.0, 0, 0, 0}, tinyc_erff, erfl, ODD, -1.0f, 1.0f},
+};
+#define NUM_UNARIES (sizeof unaries / sizeof unaries[0])
+
 static void test_float(float x)
 {
     float y, t, ny;
@@ -188,6 +214,24 @@ static void test_float(float x)
         check(0, "tinyc_logf error bound", x);
     check(!(x > 1.0f) || y > 0.0f, "tinyc_logf sign above 1", x);
     check(!(x < 1.0f && x > 0.0f) || y < 0.0f, "tinyc_logf sign below 1", x);
+
+    {
+        size_t i;
+        for (i = 0; i < NUM_UNARIES; i++) {
+            struct unary *u = &unaries[i];
+            y = u->fn(x);
+            e = ulp_error_f(y, u->ref((long double)x));
+            record(&u->st, e, x);
+            if (e > u->st.bound)
+                check(0, u->st.name, x);
+            check(isnan(y) || (y >= u->lo && y <= u->hi), u->st.name, x);
+            if (u->symmetry != NONE && !isnan(x)) {
+                uint32_t flip = u->symmetry == ODD ? 0x80000000u : 0u;
+                check(f2u(u->fn(-x)) == (f2u(y) ^ flip) || (isnan(y) && isnan(u->fn(-x))),
+                      u->st.name, x);
+            }
+        }
+    }
 }
 
 /* consecutive floats around v (both signs are covered by the caller) */
@@ -205,6 +249,10 @@ static void test_float_specials(void)
         0.0f, 0x1p-149f, 0x1p-126f, 0x1p-12f, 0x1p-26f, 0.5f, 1.0f, 2.0f, 9.1f, 17.5f, 24.0f,
         88.0f, 88.72283f, 89.0f, 87.33654f, 103.972084f, 104.0f, 0x1p+22f, 0x1p+23f, 0x1p+24f,
         2.5f, 3.5f, FLT_MAX,
+        /* where the trigonometric, hyperbolic and error functions change paths */
+        0x1p-13f, 0.785398163f, 2.35619449f, 0.4375f, 0.6875f, 1.1875f, 2.4375f, 0x1p+26f,
+        12.0f, 89.4159851f, 89.5f, 0x1p+12f, 0x1p+126f, 1.5f, 3.0f, 3.92f, 0.9f, 0x1p+24f,
+        105414350.0f, /* 0x1.9226p+26, near a multiple of pi/2 */
     };
     size_t i;
     for (i = 0; i < sizeof points / sizeof points[0]; i++) {
@@ -246,6 +294,44 @@ static void test_float_specials(void)
               isnan(tinyc_logf(-1.0f)) && isnan(tinyc_logf(NAN)),
           "logf(+inf) = +inf, logf(x < 0) = nan", -1.0);
     check(f2u(tinyc_logf(1.0f)) == 0u, "logf(1) = +0", 1.0);
+
+    /* ONNX's NumPy references: odd functions keep -0; out of the domain (and sin, cos, tan
+     * of +-inf) is nan; the poles are infinities of their sign */
+    check(f2u(tinyc_sinf(-0.0f)) == 0x80000000u && f2u(tinyc_tanf(-0.0f)) == 0x80000000u &&
+              f2u(tinyc_asinf(-0.0f)) == 0x80000000u && f2u(tinyc_atanf(-0.0f)) == 0x80000000u &&
+              f2u(tinyc_sinhf(-0.0f)) == 0x80000000u && f2u(tinyc_asinhf(-0.0f)) == 0x80000000u &&
+              f2u(tinyc_atanhf(-0.0f)) == 0x80000000u && f2u(tinyc_erff(-0.0f)) == 0x80000000u,
+          "odd functions of -0 are -0", -0.0);
+    check(tinyc_cosf(0.0f) == 1.0f && tinyc_coshf(-0.0f) == 1.0f, "cos(0) = cosh(0) = 1", 0.0);
+    check(isnan(tinyc_sinf(INFINITY)) && isnan(tinyc_cosf(-INFINITY)) && isnan(tinyc_tanf(INFINITY)),
+          "sin, cos, tan of +-inf are nan", INFINITY);
+    check(tinyc_asinf(1.0f) == 0x1.921fb6p+0f && tinyc_asinf(-1.0f) == -0x1.921fb6p+0f &&
+              isnan(tinyc_asinf(1.0000001f)) && isnan(tinyc_asinf(-INFINITY)),
+          "asin(+-1) = +-pi/2, asin(|x| > 1) = nan", 1.0);
+    check(f2u(tinyc_acosf(1.0f)) == 0u && tinyc_acosf(-1.0f) == 0x1.921fb6p+1f &&
+              tinyc_acosf(0.0f) == 0x1.921fb6p+0f && isnan(tinyc_acosf(-1.0000001f)),
+          "acos(1) = +0, acos(-1) = pi, acos(0) = pi/2", 1.0);
+    check(tinyc_atanf(INFINITY) == 0x1.921fb6p+0f && tinyc_atanf(-INFINITY) == -0x1.921fb6p+0f &&
+              tinyc_atanf(1.0f) == 0x1.921fb6p-1f,
+          "atan(+-inf) = +-pi/2, atan(1) = pi/4", INFINITY);
+    check(tinyc_sinhf(INFINITY) == INFINITY && tinyc_sinhf(-INFINITY) == -INFINITY &&
+              tinyc_coshf(-INFINITY) == INFINITY && tinyc_sinhf(-89.5f) == -INFINITY &&
+              tinyc_coshf(89.5f) == INFINITY && isfinite(tinyc_coshf(89.41f)),
+          "sinh, cosh overflow to +-inf past 89.4159", INFINITY);
+    check(tinyc_asinhf(-INFINITY) == -INFINITY && tinyc_acoshf(INFINITY) == INFINITY &&
+              f2u(tinyc_acoshf(1.0f)) == 0u && isnan(tinyc_acoshf(0.99999994f)) &&
+              isnan(tinyc_acoshf(-0.0f)) && isnan(tinyc_acoshf(-INFINITY)),
+          "asinh(-inf) = -inf, acosh(1) = +0, acosh(x < 1) = nan", 1.0);
+    check(tinyc_atanhf(1.0f) == INFINITY && tinyc_atanhf(-1.0f) == -INFINITY &&
+              isnan(tinyc_atanhf(1.0000001f)) && isnan(tinyc_atanhf(-INFINITY)),
+          "atanh(+-1) = +-inf, atanh(|x| > 1) = nan", 1.0);
+    check(tinyc_erff(INFINITY) == 1.0f && tinyc_erff(-INFINITY) == -1.0f && tinyc_erff(3.92f) == 1.0f,
+          "erf(+-inf) = +-1", INFINITY);
+    {
+        size_t i;
+        for (i = 0; i < NUM_UNARIES; i++)
+            check(isnan(unaries[i].fn(NAN)) && isnan(unaries[i].fn(-NAN)), unaries[i].st.name, NAN);
+    }
 }
 
 /* ---- double exp ---- */
@@ -312,6 +398,60 @@ static void test_double_all(unsigned long long n)
     check(tinyc_exp(1.0) == 0x1.5bf0a8b145769p+1, "exp(1) = e correctly rounded", 1.0);
 }
 
+/* ---- fmod: exact, so bit-identical to the host's fmodf / fmod ---- */
+
+static struct stat st_fmodf = {"tinyc_fmodf", 0.0, 0, 0, 0};
+static struct stat st_fmod = {"tinyc_fmod", 0.0, 0, 0, 0};
+
+static void test_fmod_pair(float x, float y)
+{
+    float got = tinyc_fmodf(x, y), want = fmodf(x, y);
+    double dx = (double)x * 0x1p-300 * (double)y, dy = (double)y * 0x1p+500;
+    double dgot, dwant;
+    int same = (isnan(got) && isnan(want)) || f2u(got) == f2u(want);
+    record(&st_fmodf, same ? 0.0 : INFINITY, x);
+    if (!same)
+        check(0, "tinyc_fmodf differs from fmodf", x);
+    /* doubles spread over their range: products and scalings of the floats */
+    dgot = tinyc_fmod(dx, dy);
+    dwant = fmod(dx, dy);
+    same = (isnan(dgot) && isnan(dwant)) || d2u(dgot) == d2u(dwant);
+    record(&st_fmod, same ? 0.0 : INFINITY, dx);
+    if (!same)
+        check(0, "tinyc_fmod differs from fmod", dx);
+    dgot = tinyc_fmod((double)x, (double)y);
+    dwant = fmod((double)x, (double)y);
+    same = (isnan(dgot) && isnan(dwant)) || d2u(dgot) == d2u(dwant);
+    record(&st_fmod, same ? 0.0 : INFINITY, x);
+    if (!same)
+        check(0, "tinyc_fmod differs from fmod", x);
+}
+
+static void test_fmod_all(unsigned long long n)
+{
+    static const float specials[] = {
+        0.0f, -0.0f, 0x1p-149f, -0x1p-149f, 0x1.8p-148f, 0x1p-126f, 0x1.fffffcp-127f, 1.0f, -1.0f,
+        1.5f, 3.0f, -7.25f, 0.1f, 1e10f, FLT_MAX, -FLT_MAX, INFINITY, -INFINITY, NAN,
+    };
+    size_t i, j;
+    unsigned long long k;
+    for (i = 0; i < sizeof specials / sizeof specials[0]; i++)
+        for (j = 0; j < sizeof specials / sizeof specials[0]; j++)
+            test_fmod_pair(specials[i], specials[j]);
+    for (k = 0; k < n; k++) {
+        uint64_t r = next_random();
+        float x = u2f((uint32_t)r), y = u2f((uint32_t)(r >> 32));
+        test_fmod_pair(x, y);
+        /* divisors near the dividend and exact multiples, where the long division is longest
+         * or ends in zero */
+        test_fmod_pair(x, u2f(f2u(x) - (uint32_t)(r >> 60)));
+        test_fmod_pair(x * 3.0f, x);
+    }
+    check(f2u(tinyc_fmodf(-6.0f, 3.0f)) == 0x80000000u && tinyc_fmodf(-5.0f, 3.0f) == -2.0f &&
+              tinyc_fmodf(5.0f, -3.0f) == 2.0f && tinyc_fmodf(5.5f, INFINITY) == 5.5f,
+          "fmodf takes x's sign", -6.0);
+}
+
 static void report(const struct stat *s)
 {
     const char *verdict = s->max_err <= s->bound ? "ok" : "FAIL";
@@ -329,6 +469,7 @@ int main(int argc, char **argv)
         test_float(u2f((uint32_t)u));
     test_float_specials();
     test_double_all(stride == 1 ? 50000000ull : 1000000ull);
+    test_fmod_all(stride == 1 ? 50000000ull : 300000ull);
 
     report(&st_expf);
     report(&st_tanhf);
@@ -337,6 +478,13 @@ int main(int argc, char **argv)
     report(&st_sqrtf);
     report(&st_exp);
     report(&st_logf);
+    report(&st_fmodf);
+    report(&st_fmod);
+    {
+        size_t i;
+        for (i = 0; i < NUM_UNARIES; i++)
+            report(&unaries[i].st);
+    }
     if (failures) {
         printf("%d check(s) failed\n", failures);
         return 1;

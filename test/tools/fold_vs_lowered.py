@@ -43,7 +43,8 @@ def cases():
     yield "hard_sigmoid", act("HardSigmoid", alpha=0.2, beta=0.5), [], []
     yield "hard_swish", act("HardSwish"), [], []
     for op in ("Abs", "Neg", "Reciprocal", "Sqrt", "Exp", "Floor", "Ceil", "Round", "Softsign",
-               "Log", "Softplus"):
+               "Log", "Softplus", "Sin", "Cos", "Tan", "Asin", "Acos", "Atan", "Sinh", "Cosh",
+               "Asinh", "Acosh", "Atanh", "Erf"):
         yield op.lower(), act(op), [], []
     yield "elu", act("Elu", alpha=0.7), [], []
     yield "selu", act("Selu"), [], []

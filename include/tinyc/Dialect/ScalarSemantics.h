@@ -33,7 +33,10 @@
 namespace mlir::tinyc::scalar {
 
 /// The float routines of runtime/tinyc_runtime.h that scalar semantics use.
-enum class RuntimeFunction { exp, sigmoid, tanh, roundEven, sqrt, log };
+enum class RuntimeFunction {
+  exp, sigmoid, tanh, roundEven, sqrt, log,
+  sin, cos, tan, asin, acos, atan, sinh, cosh, asinh, acosh, atanh, erf
+};
 
 /// Compile-time arithmetic in IEEE single precision, as the generated code
 /// computes on float tensors.
@@ -146,6 +149,30 @@ typename D::Value activation(D &d, typename D::Value x, ActivationAttr act) {
     // ONNX's definition as written, log(exp(x) + 1): its reference computes
     // it so, overflowing to inf above x = 88.7.
     return d.call(RuntimeFunction::log, d.add(d.call(RuntimeFunction::exp, x), d.constant(1.0)));
+  case ActivationKind::sin:
+    return d.call(RuntimeFunction::sin, x);
+  case ActivationKind::cos:
+    return d.call(RuntimeFunction::cos, x);
+  case ActivationKind::tan:
+    return d.call(RuntimeFunction::tan, x);
+  case ActivationKind::asin:
+    return d.call(RuntimeFunction::asin, x);
+  case ActivationKind::acos:
+    return d.call(RuntimeFunction::acos, x);
+  case ActivationKind::atan:
+    return d.call(RuntimeFunction::atan, x);
+  case ActivationKind::sinh:
+    return d.call(RuntimeFunction::sinh, x);
+  case ActivationKind::cosh:
+    return d.call(RuntimeFunction::cosh, x);
+  case ActivationKind::asinh:
+    return d.call(RuntimeFunction::asinh, x);
+  case ActivationKind::acosh:
+    return d.call(RuntimeFunction::acosh, x);
+  case ActivationKind::atanh:
+    return d.call(RuntimeFunction::atanh, x);
+  case ActivationKind::erf:
+    return d.call(RuntimeFunction::erf, x);
   }
   llvm_unreachable("unknown activation kind");
 }

@@ -55,7 +55,19 @@ def Tinyc_ActivationKind : I32EnumAttr<"ActivationKind",
       I32EnumAttrCase<"thresholded_relu", 19>, // x > alpha ? x : 0
       I32EnumAttrCase<"shrink", 20>,     // x < -alpha ? x + beta : x > alpha ? x - beta : 0
       I32EnumAttrCase<"log", 21>,
-      I32EnumAttrCase<"softplus", 22>    // log(exp(x) + 1)
+      I32EnumAttrCase<"softplus", 22>,   // log(exp(x) + 1)
+      I32EnumAttrCase<"sin", 23>,
+      I32EnumAttrCase<"cos", 24>,
+      I32EnumAttrCase<"tan", 25>,
+      I32EnumAttrCase<"asin", 26>,
+      I32EnumAttrCase<"acos", 27>,
+      I32EnumAttrCase<"atan", 28>,
+      I32EnumAttrCase<"sinh", 29>,
+      I32EnumAttrCase<"cosh", 30>,
+      I32EnumAttrCase<"asinh", 31>,
+      I32EnumAttrCase<"acosh", 32>,
+      I32EnumAttrCase<"atanh", 33>,
+      I32EnumAttrCase<"erf", 34>
     ]> {
   let cppNamespace = "::mlir::tinyc";
   let genSpecializedAttr = 0;

@@ -158,6 +158,31 @@ def Tinyc_DivOp : Tinyc_BinaryOp<"div", "elementwise division"> {
     undefined behaviour.
   }];
 }
+def Tinyc_ShiftLeftOp : Tinyc_BinaryOp<"shift_left", "elementwise left shift of unsigned integers"> {
+  let description = [{
+    ONNX BitShift with direction LEFT: `lhs << rhs`, 0 where `rhs` is at least
+    the element width (where C leaves the shift undefined).
+  }];
+}
+def Tinyc_ShiftRightOp : Tinyc_BinaryOp<"shift_right", "elementwise right shift of unsigned integers"> {
+  let description = [{
+    ONNX BitShift with direction RIGHT: `lhs >> rhs` (logical), 0 where `rhs`
+    is at least the element width.
+  }];
+}
+def Tinyc_ModOp : Tinyc_BinaryOp<"mod", "elementwise remainder of floored integer division"> {
+  let description = [{
+    ONNX Mod with fmod = 0 (NumPy's `mod`): integers only; a nonzero result
+    takes the divisor's sign. A zero divisor gives 0, as NumPy's does.
+  }];
+}
+def Tinyc_FmodOp : Tinyc_BinaryOp<"fmod", "elementwise remainder of truncated division"> {
+  let description = [{
+    ONNX Mod with fmod = 1 (C's `fmod`): the result takes the dividend's sign.
+    Exact for floats (x % 0 and inf % y are NaN); an integer zero divisor
+    gives 0.
+  }];
+}
 
 def Tinyc_ActivationOp : Tinyc_Op<"activation", [Tinyc_ElementwiseOpInterface]> {
   let summary = "an elementwise activation function (Relu, Sigmoid, Clip, ...)";
@@ -472,6 +497,50 @@ def Tinyc_ReduceOp : Tinyc_Op<"reduce"> {
                        DenseI64ArrayAttr:$axes, BoolAttr:$keepdims);
   let results = (outs Tinyc_Tensor:$result);
   let assemblyFormat = "$input $kind $axes attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Tinyc_ArgReduceOp : Tinyc_Op<"arg_reduce"> {
+  let summary = "the index of the largest or smallest element along an axis (ArgMax, ArgMin)";
+  let description = [{
+    `kind` is `max` or `min`. As NumPy's argmax and argmin (ONNX's reference):
+    a NaN counts as the extreme, and of equal extremes the first index is
+    taken, or the last with `select_last_index`. The result is int64 (i64);
+    with `keepdims` the axis stays with extent 1, otherwise it is removed.
+  }];
+  let arguments = (ins Tinyc_Tensor:$input, Tinyc_ReduceKindAttr:$kind, I64Attr:$axis,
+                       BoolAttr:$keepdims, BoolAttr:$select_last_index);
+  let results = (outs Tinyc_Tensor:$result);
+  let assemblyFormat = "$input $kind attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Tinyc_CumSumOp : Tinyc_Op<"cumsum"> {
+  let summary = "running sums along an axis (ONNX CumSum)";
+  let description = [{
+    `y[i] = x[0] + x[1] + ... + x[i]` along `axis`, added in that order as
+    NumPy's cumsum does; with `reverse` from the end (`x[n-1] + ... + x[i]`),
+    with `exclusive` without `x[i]` (an empty sum is 0).
+  }];
+  let arguments = (ins Tinyc_Tensor:$input, I64Attr:$axis, BoolAttr:$exclusive,
+                       BoolAttr:$reverse);
+  let results = (outs Tinyc_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Tinyc_GatherElementsOp : Tinyc_Op<"gather_elements"> {
+  let summary = "reads data at the indices along an axis, element by element (ONNX GatherElements)";
+  let description = [{
+    `result[i0, ..., ik, ...] = data[i0, ..., indices[i0, ..., ik, ...], ...]`
+    with the index replacing the coordinate along `axis`. Negative indices count
+    from the end of the axis; one outside `[-n, n)` reads 0 instead of memory
+    outside the tensor.
+  }];
+  let arguments = (ins Tinyc_Tensor:$data, RankedTensorOf<[AnySignlessInteger]>:$indices,
+                       I64Attr:$axis);
+  let results = (outs Tinyc_Tensor:$result);
+  let assemblyFormat = "$data `,` $indices attr-dict `:` functional-type(operands, $result)";
   let hasVerifier = 1;
 }
 

@@ -84,6 +84,12 @@ FailureOr<Shape> inferGatherShape(llvm::ArrayRef<int64_t> data, llvm::ArrayRef<i
 FailureOr<Shape> inferReduceShape(llvm::ArrayRef<int64_t> input, llvm::ArrayRef<int64_t> axes,
                                   bool keepdims, EmitErrorFn emitError);
 
+/// GatherElements: the indices' shape, of the data's rank, no dimension but
+/// `axis` larger than the data's.
+FailureOr<Shape> inferGatherElementsShape(llvm::ArrayRef<int64_t> data,
+                                          llvm::ArrayRef<int64_t> indices, int64_t axis,
+                                          EmitErrorFn emitError);
+
 /// The indices ONNX Slice reads along a dimension of `extent`: `start` and
 /// `end` (negative ones count from the end) clamped as the specification
 /// says for the sign of `step` (nonzero), then every step-th index from start

@@ -204,10 +204,48 @@ struct GatherLowering : OpConversionPattern<GatherOp> {
   }
 };
 
+/// GatherElements: the index at each output position replaces the position's
+/// coordinate along the axis; out of range reads 0, not memory outside.
+struct GatherElementsLowering : OpConversionPattern<GatherElementsOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(GatherElementsOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    FailureOr<Value> out = allocateResult(op, rewriter);
+    if (failed(out))
+      return failure();
+    int64_t axis = op.getAxis();
+    int64_t extent = shapeOf(op.getData())[axis];
+    Type indexElem = elementTypeOf(op.getIndices());
+    Type elem = op.getType().getElementType();
+    buildLoops(rewriter, op.getLoc(), op.getType().getShape(),
+               [&](OpBuilder &b, Location loc, ValueRange ivs) {
+                 Value raw = b.create<memref::LoadOp>(loc, adaptor.getIndices(), ivs);
+                 if (!indexElem.isInteger(64))
+                   raw = b.create<arith::ExtSIOp>(loc, b.getI64Type(), raw);
+                 Value i = b.create<arith::IndexCastOp>(loc, b.getIndexType(), raw);
+                 Value zero = indexConstant(b, loc, 0), n = indexConstant(b, loc, extent);
+                 Value negative = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, i, zero);
+                 i = b.create<arith::SelectOp>(loc, negative, b.create<arith::AddIOp>(loc, i, n), i);
+                 Value valid = b.create<arith::AndIOp>(
+                     loc, b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sge, i, zero),
+                     b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, i, n));
+                 llvm::SmallVector<Value> in(ivs.begin(), ivs.end());
+                 in[axis] = b.create<arith::SelectOp>(loc, valid, i, zero);
+                 Value v = b.create<memref::LoadOp>(loc, adaptor.getData(), in);
+                 Value none = isa<FloatType>(elem) ? floatConstant(b, loc, elem, 0.0)
+                                                   : intConstant(b, loc, elem, 0);
+                 b.create<memref::StoreOp>(loc, b.create<arith::SelectOp>(loc, valid, v, none),
+                                           *out, ivs);
+               });
+    rewriter.replaceOp(op, *out);
+    return success();
+  }
+};
+
 } // namespace
 
 void lowering::populateDataMovementLowering(RewritePatternSet &patterns,
                                             const TypeConverter &converter) {
   patterns.add<ConstantLowering, ReshapeLowering, TransposeLowering, ConcatLowering, PadLowering,
-               GatherLowering>(converter, patterns.getContext());
+               GatherLowering, GatherElementsLowering>(converter, patterns.getContext());
 }

@@ -57,7 +57,35 @@ LogicalResult lowerElementwise(
   return success();
 }
 
-enum class BinaryKind { add, sub, mul, div, max, min };
+enum class BinaryKind { add, sub, mul, div, max, min, mod, fmod, shl, shr };
+
+/// x % y of integers: truncated (fmod) or floored (mod, the divisor's sign).
+/// A zero divisor gives 0, and so does -1 (MIN % -1 would trap): dividing by 1
+/// instead keeps the hardware remainder defined.
+Value integerRemainder(OpBuilder &b, Location loc, BinaryKind kind, Value x, Value y, Type elem) {
+  Type type = x.getType();
+  unsigned width = type.getIntOrFloatBitWidth();
+  auto constant = [&](const llvm::APInt &v) {
+    return b.create<arith::ConstantOp>(loc, b.getIntegerAttr(type, v)).getResult();
+  };
+  Value zero = constant(llvm::APInt(width, 0)), one = constant(llvm::APInt(width, 1));
+  Value byZero = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, y, zero);
+  if (elem.isUnsignedInteger())
+    return b.create<arith::RemUIOp>(loc, x, b.create<arith::SelectOp>(loc, byZero, one, y));
+  Value byMinusOne =
+      b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, y, constant(llvm::APInt::getAllOnes(width)));
+  Value divisor =
+      b.create<arith::SelectOp>(loc, b.create<arith::OrIOp>(loc, byZero, byMinusOne), one, y);
+  Value rem = b.create<arith::RemSIOp>(loc, x, divisor);
+  if (kind == BinaryKind::fmod)
+    return rem;
+  // Floored: a nonzero remainder whose sign differs from the divisor's moves by y.
+  Value nonzero = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ne, rem, zero);
+  Value signsDiffer = b.create<arith::CmpIOp>(
+      loc, arith::CmpIPredicate::slt, b.create<arith::XOrIOp>(loc, rem, y), zero);
+  return b.create<arith::SelectOp>(loc, b.create<arith::AndIOp>(loc, nonzero, signsDiffer),
+                                   b.create<arith::AddIOp>(loc, rem, y), rem);
+}
 
 Value computeBinary(OpBuilder &b, Location loc, BinaryKind kind, Value x, Value y, Type elem) {
   if (isa<FloatType>(elem)) {
@@ -76,6 +104,15 @@ Value computeBinary(OpBuilder &b, Location loc, BinaryKind kind, Value x, Value 
       Value anyNaN = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UNO, x, y);
       return b.create<arith::SelectOp>(loc, anyNaN, b.create<arith::AddFOp>(loc, x, y), chosen);
     }
+    case BinaryKind::fmod:
+      // Exact long division in the runtime (arith.remf would become a call to libm's fmodf).
+      return b.create<func::CallOp>(loc, elem.isF32() ? kFmodF : kFmod, TypeRange{x.getType()},
+                                    ValueRange{x, y})
+          .getResult(0);
+    case BinaryKind::mod:
+    case BinaryKind::shl:
+    case BinaryKind::shr:
+      break; // integers only (verifier)
     }
   }
   // Integers wrap (no nsw/nuw flags, so overflow is defined).
@@ -89,7 +126,22 @@ Value computeBinary(OpBuilder &b, Location loc, BinaryKind kind, Value x, Value 
   case BinaryKind::min:
     return elem.isUnsignedInteger() ? b.create<arith::MinUIOp>(loc, x, y).getResult()
                                     : b.create<arith::MinSIOp>(loc, x, y).getResult();
-  case BinaryKind::div: break;
+  case BinaryKind::shl:
+  case BinaryKind::shr: {
+    // A shift by the width or more is poison in LLVM: shift by 0 and select 0.
+    Value width = intConstant(b, loc, elem, elem.getIntOrFloatBitWidth());
+    Value zero = intConstant(b, loc, elem, 0);
+    Value tooFar = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::uge, y, width);
+    Value amount = b.create<arith::SelectOp>(loc, tooFar, zero, y);
+    Value shifted = kind == BinaryKind::shl
+                        ? b.create<arith::ShLIOp>(loc, x, amount).getResult()
+                        : b.create<arith::ShRUIOp>(loc, x, amount).getResult();
+    return b.create<arith::SelectOp>(loc, tooFar, zero, shifted);
+  }
+  case BinaryKind::div:
+  case BinaryKind::mod:
+  case BinaryKind::fmod:
+    break;
   }
   // Division by zero gives 0 and MIN / -1 wraps to MIN: dividing by 1 in
   // either case keeps the hardware division defined.
@@ -115,7 +167,9 @@ Value computeBinary(OpBuilder &b, Location loc, BinaryKind kind, Value x, Value 
         b.create<arith::SelectOp>(loc, b.create<arith::OrIOp>(loc, byZero, overflow), one, y);
     quotient = b.create<arith::DivSIOp>(loc, x, divisor);
   }
-  return b.create<arith::SelectOp>(loc, byZero, zero, quotient);
+  if (kind == BinaryKind::div)
+    return b.create<arith::SelectOp>(loc, byZero, zero, quotient);
+  return integerRemainder(b, loc, kind, x, y, elem);
 }
 
 /// Loads a quantization parameter: once for a 0-d one, per element of the
@@ -161,6 +215,10 @@ FailureOr<ScalarKernel> getScalarKernel(Operation *op, llvm::function_ref<Value(
       .Case([&](DivOp o) { return binary(o, BinaryKind::div); })
       .Case([&](MaxOp o) { return binary(o, BinaryKind::max); })
       .Case([&](MinOp o) { return binary(o, BinaryKind::min); })
+      .Case([&](ModOp o) { return binary(o, BinaryKind::mod); })
+      .Case([&](FmodOp o) { return binary(o, BinaryKind::fmod); })
+      .Case([&](ShiftLeftOp o) { return binary(o, BinaryKind::shl); })
+      .Case([&](ShiftRightOp o) { return binary(o, BinaryKind::shr); })
       .Case([&](CompareOp o) -> ScalarKernel {
         Type elem = o.getLhs().getType().getElementType();
         bool isUnsigned = elem.isUnsignedInteger() || elem.isInteger(1);
@@ -464,6 +522,8 @@ void lowering::populateElementwiseLowering(RewritePatternSet &patterns,
                                            const TypeConverter &converter) {
   patterns.add<ElementwiseLowering<AddOp>, ElementwiseLowering<SubOp>, ElementwiseLowering<MulOp>,
                ElementwiseLowering<DivOp>, ElementwiseLowering<MaxOp>, ElementwiseLowering<MinOp>,
+               ElementwiseLowering<ModOp>, ElementwiseLowering<FmodOp>,
+               ElementwiseLowering<ShiftLeftOp>, ElementwiseLowering<ShiftRightOp>,
                ElementwiseLowering<CompareOp>, ElementwiseLowering<LogicOp>,
                ElementwiseLowering<NotOp>, ElementwiseLowering<ClassifyOp>,
                ElementwiseLowering<SelectOp>, ElementwiseLowering<ActivationOp>,

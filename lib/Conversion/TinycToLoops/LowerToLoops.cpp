@@ -143,11 +143,20 @@ struct LowerToLoopsPass : tinyc::impl::TinycLowerToLoopsBase<LowerToLoopsPass> {
   void declareRuntime(ModuleOp module) {
     OpBuilder builder = OpBuilder::atBlockEnd(module.getBody());
     Type f32 = builder.getF32Type();
-    for (llvm::StringRef name : {kExpF, kSigmoidF, kTanhF, kRoundEvenF, kSqrtF, kLogF}) {
+    for (llvm::StringRef name : {kExpF, kSigmoidF, kTanhF, kRoundEvenF, kSqrtF, kLogF, kSinF, kCosF,
+                                  kTanF, kAsinF, kAcosF, kAtanF, kSinhF, kCoshF, kAsinhF,
+                                  kAcoshF, kAtanhF, kErfF}) {
       if (module.lookupSymbol(name))
         continue;
       auto decl = builder.create<func::FuncOp>(module.getLoc(), name,
                                                builder.getFunctionType(f32, f32));
+      decl.setPrivate();
+    }
+    for (auto [name, type] : {std::pair<llvm::StringRef, Type>{kFmodF, f32}, {kFmod, builder.getF64Type()}}) {
+      if (module.lookupSymbol(name))
+        continue;
+      auto decl = builder.create<func::FuncOp>(module.getLoc(), name,
+                                               builder.getFunctionType({type, type}, type));
       decl.setPrivate();
     }
   }

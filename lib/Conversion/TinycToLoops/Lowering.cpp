@@ -166,6 +166,30 @@ struct EmitArithmetic {
       return callRuntime(b, loc, kSqrtF, x);
     case scalar::RuntimeFunction::log:
       return callRuntime(b, loc, kLogF, x);
+    case scalar::RuntimeFunction::sin:
+      return callRuntime(b, loc, kSinF, x);
+    case scalar::RuntimeFunction::cos:
+      return callRuntime(b, loc, kCosF, x);
+    case scalar::RuntimeFunction::tan:
+      return callRuntime(b, loc, kTanF, x);
+    case scalar::RuntimeFunction::asin:
+      return callRuntime(b, loc, kAsinF, x);
+    case scalar::RuntimeFunction::acos:
+      return callRuntime(b, loc, kAcosF, x);
+    case scalar::RuntimeFunction::atan:
+      return callRuntime(b, loc, kAtanF, x);
+    case scalar::RuntimeFunction::sinh:
+      return callRuntime(b, loc, kSinhF, x);
+    case scalar::RuntimeFunction::cosh:
+      return callRuntime(b, loc, kCoshF, x);
+    case scalar::RuntimeFunction::asinh:
+      return callRuntime(b, loc, kAsinhF, x);
+    case scalar::RuntimeFunction::acosh:
+      return callRuntime(b, loc, kAcoshF, x);
+    case scalar::RuntimeFunction::atanh:
+      return callRuntime(b, loc, kAtanhF, x);
+    case scalar::RuntimeFunction::erf:
+      return callRuntime(b, loc, kErfF, x);
     }
     llvm_unreachable("unknown runtime function");
   }

@@ -31,6 +31,20 @@ inline constexpr llvm::StringLiteral kTanhF = TINYC_ABI_STR(TINYC_ABI_TANHF);
 inline constexpr llvm::StringLiteral kRoundEvenF = TINYC_ABI_STR(TINYC_ABI_ROUNDEVENF);
 inline constexpr llvm::StringLiteral kSqrtF = TINYC_ABI_STR(TINYC_ABI_SQRTF);
 inline constexpr llvm::StringLiteral kLogF = TINYC_ABI_STR(TINYC_ABI_LOGF);
+inline constexpr llvm::StringLiteral kSinF = TINYC_ABI_STR(TINYC_ABI_SINF);
+inline constexpr llvm::StringLiteral kCosF = TINYC_ABI_STR(TINYC_ABI_COSF);
+inline constexpr llvm::StringLiteral kTanF = TINYC_ABI_STR(TINYC_ABI_TANF);
+inline constexpr llvm::StringLiteral kAsinF = TINYC_ABI_STR(TINYC_ABI_ASINF);
+inline constexpr llvm::StringLiteral kAcosF = TINYC_ABI_STR(TINYC_ABI_ACOSF);
+inline constexpr llvm::StringLiteral kAtanF = TINYC_ABI_STR(TINYC_ABI_ATANF);
+inline constexpr llvm::StringLiteral kSinhF = TINYC_ABI_STR(TINYC_ABI_SINHF);
+inline constexpr llvm::StringLiteral kCoshF = TINYC_ABI_STR(TINYC_ABI_COSHF);
+inline constexpr llvm::StringLiteral kAsinhF = TINYC_ABI_STR(TINYC_ABI_ASINHF);
+inline constexpr llvm::StringLiteral kAcoshF = TINYC_ABI_STR(TINYC_ABI_ACOSHF);
+inline constexpr llvm::StringLiteral kAtanhF = TINYC_ABI_STR(TINYC_ABI_ATANHF);
+inline constexpr llvm::StringLiteral kErfF = TINYC_ABI_STR(TINYC_ABI_ERFF);
+inline constexpr llvm::StringLiteral kFmodF = TINYC_ABI_STR(TINYC_ABI_FMODF);
+inline constexpr llvm::StringLiteral kFmod = TINYC_ABI_STR(TINYC_ABI_FMOD);
 
 /// How tensors are stored: ONNX signedness moves from the type into the
 /// operations (memrefs use signless integers), and booleans take a byte.

@@ -123,9 +123,145 @@ struct ReduceLowering : OpConversionPattern<ReduceOp> {
   }
 };
 
+/// ArgMax and ArgMin: one pass along the axis carrying the best value and
+/// its index. A candidate replaces the best when it is strictly better (the
+/// first of equal ones stays) or, with select_last_index, better or equal;
+/// a NaN is better than any number and, with select_last_index, than an
+/// earlier NaN, as NumPy's argmax takes its first NaN (of the flipped array).
+struct ArgReduceLowering : OpConversionPattern<ArgReduceOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult matchAndRewrite(ArgReduceOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    FailureOr<Value> out = allocateResult(op, rewriter);
+    if (failed(out))
+      return failure();
+    auto inShape = op.getInput().getType().getShape();
+    Type elem = op.getInput().getType().getElementType();
+    int64_t axis = op.getAxis();
+    bool keepdims = op.getKeepdims(), last = op.getSelectLastIndex();
+    bool max = op.getKind() == ReduceKind::max;
+    bool isFloat = isa<FloatType>(elem), isUnsigned = elem.isUnsignedInteger();
+    buildLoops(
+        rewriter, op.getLoc(), op.getType().getShape(),
+        [&](OpBuilder &b, Location loc, ValueRange ivs) {
+          Value init = reductionInit(b, loc, max ? ReduceKind::max : ReduceKind::min, elem);
+          Value firstIndex = b.create<arith::ConstantOp>(loc, b.getI64IntegerAttr(0));
+          llvm::SmallVector<Value> result = buildReduction(
+              b, loc, {indexConstant(b, loc, 0)}, {indexConstant(b, loc, inShape[axis])},
+              ValueRange{init, firstIndex},
+              [&](OpBuilder &rb, Location l, ValueRange r,
+                  ValueRange acc) -> llvm::SmallVector<Value> {
+                llvm::SmallVector<Value> index;
+                unsigned next = 0;
+                for (int64_t d = 0; d < static_cast<int64_t>(inShape.size()); ++d) {
+                  if (d == axis) {
+                    index.push_back(r[0]);
+                    if (keepdims)
+                      ++next;
+                  } else {
+                    index.push_back(ivs[next++]);
+                  }
+                }
+                Value x = rb.create<memref::LoadOp>(l, adaptor.getInput(), index);
+                Value better;
+                if (isFloat) {
+                  auto pred = max ? (last ? arith::CmpFPredicate::OGE : arith::CmpFPredicate::OGT)
+                                  : (last ? arith::CmpFPredicate::OLE : arith::CmpFPredicate::OLT);
+                  Value xNaN = rb.create<arith::CmpFOp>(l, arith::CmpFPredicate::UNO, x, x);
+                  Value accNaN =
+                      rb.create<arith::CmpFOp>(l, arith::CmpFPredicate::UNO, acc[0], acc[0]);
+                  Value nanWins =
+                      last ? xNaN
+                           : rb.create<arith::AndIOp>(
+                                   l, xNaN,
+                                   rb.create<arith::XOrIOp>(
+                                       l, accNaN,
+                                       rb.create<arith::ConstantOp>(l, rb.getBoolAttr(true))))
+                                 .getResult();
+                  better = rb.create<arith::OrIOp>(
+                      l, rb.create<arith::CmpFOp>(l, pred, x, acc[0]), nanWins);
+                } else {
+                  auto pred = max ? (isUnsigned ? (last ? arith::CmpIPredicate::uge
+                                                        : arith::CmpIPredicate::ugt)
+                                                : (last ? arith::CmpIPredicate::sge
+                                                        : arith::CmpIPredicate::sgt))
+                                  : (isUnsigned ? (last ? arith::CmpIPredicate::ule
+                                                        : arith::CmpIPredicate::ult)
+                                                : (last ? arith::CmpIPredicate::sle
+                                                        : arith::CmpIPredicate::slt));
+                  better = rb.create<arith::CmpIOp>(l, pred, x, acc[0]);
+                }
+                Value position = rb.create<arith::IndexCastOp>(l, rb.getI64Type(), r[0]);
+                return {rb.create<arith::SelectOp>(l, better, x, acc[0]).getResult(),
+                        rb.create<arith::SelectOp>(l, better, position, acc[1]).getResult()};
+              });
+          b.create<memref::StoreOp>(loc, result[1], *out, ivs);
+        });
+    rewriter.replaceOp(op, *out);
+    return success();
+  }
+};
+
+/// CumSum: each output element is its own sum over the range of the axis it
+/// covers, added in NumPy's order, so that the result does not depend on a
+/// running value (and every element's rounding is that of the reference).
+struct CumSumLowering : OpConversionPattern<CumSumOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult matchAndRewrite(CumSumOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    FailureOr<Value> out = allocateResult(op, rewriter);
+    if (failed(out))
+      return failure();
+    Type elem = op.getType().getElementType();
+    int64_t axis = op.getAxis(), extent = op.getType().getShape()[axis];
+    bool exclusive = op.getExclusive(), reverse = op.getReverse();
+    bool isFloat = isa<FloatType>(elem);
+    buildLoops(
+        rewriter, op.getLoc(), op.getType().getShape(),
+        [&](OpBuilder &b, Location loc, ValueRange ivs) {
+          // The count of terms: i + 1 (forward) or n - i (reverse), one less
+          // when exclusive; term k reads position k (forward) or n - 1 - k.
+          Value i = ivs[axis];
+          Value n = indexConstant(b, loc, extent);
+          Value count = reverse ? b.create<arith::SubIOp>(loc, n, i).getResult()
+                                : b.create<arith::AddIOp>(loc, i, indexConstant(b, loc, 1))
+                                      .getResult();
+          if (exclusive)
+            count = b.create<arith::SubIOp>(loc, count, indexConstant(b, loc, 1));
+          // -0 is the float identity of addition (+0 would turn a sum of -0 into +0).
+          Value init = isFloat ? floatConstant(b, loc, elem, -0.0) : intConstant(b, loc, elem, 0);
+          Value sum = buildReduction(
+              b, loc, {indexConstant(b, loc, 0)}, {count}, ValueRange{init},
+              [&](OpBuilder &rb, Location l, ValueRange r,
+                  ValueRange acc) -> llvm::SmallVector<Value> {
+                llvm::SmallVector<Value> index(ivs.begin(), ivs.end());
+                index[axis] = reverse ? rb.create<arith::SubIOp>(
+                                            l, indexConstant(rb, l, extent - 1), r[0])
+                                            .getResult()
+                                      : r[0];
+                Value x = rb.create<memref::LoadOp>(l, adaptor.getInput(), index);
+                return {isFloat ? rb.create<arith::AddFOp>(l, acc[0], x).getResult()
+                                : rb.create<arith::AddIOp>(l, acc[0], x).getResult()};
+              })[0];
+          if (isFloat) // an empty sum is +0, as NumPy's zeros
+            sum = b.create<arith::SelectOp>(
+                loc,
+                b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, count,
+                                        indexConstant(b, loc, 0)),
+                floatConstant(b, loc, elem, 0.0), sum);
+          b.create<memref::StoreOp>(loc, sum, *out, ivs);
+        });
+    rewriter.replaceOp(op, *out);
+    return success();
+  }
+};
+
 } // namespace
 
 void lowering::populateReduceLowering(RewritePatternSet &patterns,
                                       const TypeConverter &converter) {
-  patterns.add<ReduceLowering>(converter, patterns.getContext());
+  patterns.add<ReduceLowering, ArgReduceLowering, CumSumLowering>(converter,
+                                                                  patterns.getContext());
 }
