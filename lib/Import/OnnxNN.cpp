@@ -660,9 +660,14 @@ LogicalResult onnx_import::convertMeanVarianceNormalization(NodeImporter &n) {
     return n.error() << "axes repeat an axis";
   Composer c{n};
   Value x = (*in)[0];
+  // One operation per statement: the order of a call's arguments is the C++
+  // compiler's choice, and the imported IR must not depend on it.
   Value mean = c.mean(x, axes);
-  Value variance = c.sub(c.mean(c.mul(x, x), axes), c.mul(mean, mean));
-  Value std = c.add(c.activation(variance, ActivationKind::sqrt), c.scalar(1e-9, x));
+  Value meanOfSquares = c.mean(c.mul(x, x), axes);
+  Value squaredMean = c.mul(mean, mean);
+  Value variance = c.sub(meanOfSquares, squaredMean);
+  Value root = c.activation(variance, ActivationKind::sqrt);
+  Value std = c.add(root, c.scalar(1e-9, x));
   n.setOutput(0, c.div(c.sub(x, mean), std));
   return success();
 }
