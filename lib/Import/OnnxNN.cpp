@@ -753,7 +753,10 @@ LogicalResult onnx_import::convertHardmax(NodeImporter &n) {
   Value hit = n.create<CompareOp>(n.tensorType(xType.getShape(), n.builder.getI1Type()),
                                   CompareKindAttr::get(context, CompareKind::eq), index, position);
   Type f32 = n.builder.getF32Type();
-  Value y = n.create<SelectOp>(xType, hit, n.scalarConstant(f32, 1.0), n.scalarConstant(f32, 0.0));
+  // In two statements: the order of call arguments is the C++ compiler's.
+  Value off = n.scalarConstant(f32, 0.0);
+  Value on = n.scalarConstant(f32, 1.0);
+  Value y = n.create<SelectOp>(xType, hit, on, off);
   n.setOutput(0, n.reshape(y, shape));
   return success();
 }

@@ -881,7 +881,10 @@ LogicalResult onnx_import::convertOneHot(NodeImporter &n) {
     Attribute element = *(valuesAttr.getValues<Attribute>().begin() + i);
     return n.constant(DenseElementsAttr::get(scalarType, element));
   };
-  n.setOutput(0, n.create<SelectOp>(n.tensorType(outShape, valueElem), hit, valueAt(1), valueAt(0)));
+  // In two statements: the order of call arguments is the C++ compiler's.
+  Value off = valueAt(0);
+  Value on = valueAt(1);
+  n.setOutput(0, n.create<SelectOp>(n.tensorType(outShape, valueElem), hit, on, off));
   return success();
 }
 
