@@ -20,10 +20,6 @@ using namespace mlir::tinyc;
 
 namespace {
 
-/// Below this relative weight error a factorization is exact up to float32
-/// rounding of the weights themselves.
-constexpr double kExactTolerance = 1e-6;
-
 struct Factorization {
   /// Which spatial axis the first convolution runs along (0: height).
   unsigned firstAxis = 0;
@@ -124,7 +120,7 @@ struct FactorizeConv : OpRewritePattern<ConvOp> {
     if (!weight)
       return failure();
     std::optional<Factorization> f =
-        factorize(conv, *weight, std::max(tolerance, kExactTolerance));
+        factorize(conv, *weight, std::max(tolerance, kExactFactorizationTolerance));
     if (!f)
       return failure();
 
@@ -187,11 +183,8 @@ struct FactorizeConvPass : tinyc::impl::TinycFactorizeConvBase<FactorizeConvPass
   using TinycFactorizeConvBase::TinycFactorizeConvBase;
 
   void runOnOperation() override {
-    if (!(tolerance >= 0.0 && tolerance < 1.0)) {
-      getOperation().emitError() << "factorization tolerance " << tolerance
-                                 << " is not in [0, 1)";
+    if (failed(checkFactorizationTolerance(getOperation(), tolerance)))
       return signalPassFailure();
-    }
     RewritePatternSet patterns(&getContext());
     patterns.add<FactorizeConv>(&getContext(), tolerance);
     if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))

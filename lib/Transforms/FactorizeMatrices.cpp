@@ -20,10 +20,6 @@ using namespace mlir::tinyc;
 
 namespace {
 
-/// Below this relative weight error a factorization is exact up to float32
-/// rounding of the weights themselves (as in tinyc-factorize-conv).
-constexpr double kExactTolerance = 1e-6;
-
 /// W (rows x cols) ~ P (rows x rank) * Q (rank x cols), row-major.
 struct LowRank {
   int64_t rows = 0, cols = 0, rank = 0;
@@ -115,7 +111,7 @@ struct FactorizeGemm : OpRewritePattern<GemmOp>, Factorizer {
     Eigen::MatrixXd w = matrixOf(k, n, [&](int64_t i, int64_t j) {
       return (*b)[transB ? j * k + i : i * n + j];
     });
-    std::optional<LowRank> f = factorize(w, std::max(tolerance, kExactTolerance));
+    std::optional<LowRank> f = factorize(w, std::max(tolerance, kExactFactorizationTolerance));
     if (!f)
       return failure();
     Location loc = gemm.getLoc();
@@ -153,7 +149,7 @@ struct FactorizeMatMul : OpRewritePattern<MatMulOp>, Factorizer {
       return failure();
     int64_t k = rhsShape[0], n = rhsShape[1];
     Eigen::MatrixXd w = matrixOf(k, n, [&](int64_t i, int64_t j) { return (*rhs)[i * n + j]; });
-    std::optional<LowRank> f = factorize(w, std::max(tolerance, kExactTolerance));
+    std::optional<LowRank> f = factorize(w, std::max(tolerance, kExactFactorizationTolerance));
     if (!f)
       return failure();
     Location loc = matmul.getLoc();
@@ -196,7 +192,7 @@ struct FactorizePointwise : OpRewritePattern<ConvOp>, Factorizer {
     Eigen::MatrixXd w = matrixOf(channels, outputs, [&](int64_t c, int64_t o) {
       return (*weight)[o * channels + c];
     });
-    std::optional<LowRank> f = factorize(w, std::max(tolerance, kExactTolerance));
+    std::optional<LowRank> f = factorize(w, std::max(tolerance, kExactFactorizationTolerance));
     if (!f)
       return failure();
     Location loc = conv.getLoc();
@@ -239,11 +235,8 @@ struct FactorizeMatricesPass
   using TinycFactorizeMatricesBase::TinycFactorizeMatricesBase;
 
   void runOnOperation() override {
-    if (!(tolerance >= 0.0 && tolerance < 1.0)) {
-      getOperation().emitError() << "factorization tolerance " << tolerance
-                                 << " is not in [0, 1)";
+    if (failed(checkFactorizationTolerance(getOperation(), tolerance)))
       return signalPassFailure();
-    }
     RewritePatternSet patterns(&getContext());
     patterns.add<FactorizeGemm, FactorizeMatMul, FactorizePointwise>(&getContext(), tolerance);
     if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))

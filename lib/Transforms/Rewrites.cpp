@@ -26,6 +26,12 @@ void tinyc::recordApplied(Operation *op, llvm::StringRef what, llvm::ArrayRef<Op
   op->setAttr(kAppliedAttr, b.getArrayAttr(applied));
 }
 
+LogicalResult tinyc::checkFactorizationTolerance(Operation *op, double tolerance) {
+  if (tolerance >= 0.0 && tolerance < 1.0)
+    return success();
+  return op->emitError() << "factorization tolerance " << tolerance << " is not in [0, 1)";
+}
+
 std::optional<std::vector<float>> tinyc::readConstantFloats(Value v) {
   DenseElementsAttr attr;
   if (!v || !matchPattern(v, m_Constant(&attr)) || !attr.getElementType().isF32())

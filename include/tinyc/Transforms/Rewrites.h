@@ -15,6 +15,14 @@ namespace mlir::tinyc {
 /// an array of strings such as "fold-batchnorm" or "factorize-conv rank 1".
 inline constexpr llvm::StringLiteral kAppliedAttr = "tinyc.applied";
 
+/// The low-rank factorizations (tinyc-factorize-conv, tinyc-factorize-matrices)
+/// take a rank whose relative Frobenius weight error is at most this as exact:
+/// it is float32 rounding of the weights themselves.
+inline constexpr double kExactFactorizationTolerance = 1e-6;
+
+/// Whether a factorization tolerance is in [0, 1); if not, says so on `op`.
+LogicalResult checkFactorizationTolerance(Operation *op, double tolerance);
+
 /// Records on `op` that `what` was applied, after what `from` (the operators
 /// it replaces) had recorded.
 void recordApplied(Operation *op, llvm::StringRef what, llvm::ArrayRef<Operation *> from = {});
