@@ -82,6 +82,8 @@ config.substitutions.append((
 config.substitutions.append(("%conformance", os.path.join(src, "test", "Conformance")))
 config.substitutions.append(("%tinyc-tools-dir", config.tinyc_tools_dir))
 config.substitutions.append(("%tinyc-src-root", src))
+# The build tree, for `cmake --install` (test/Examples).
+config.substitutions.append(("%tinyc-obj-root", config.tinyc_obj_root))
 
 
 def host_cpu_flags():
