@@ -170,9 +170,22 @@ inline constexpr llvm::StringLiteral microsoftDomain = "com.microsoft";
   X(QLinearAdd) X(QLinearMul) X(QLinearAveragePool) X(QLinearGlobalAveragePool) X(QLinearConcat)  \
   X(QLinearSigmoid) X(QLinearLeakyRelu) X(QGemm)
 
+/// The classic machine-learning domain that skl2onnx writes.
+inline constexpr llvm::StringLiteral mlDomain = "ai.onnx.ml";
+
+// Operators of the ai.onnx.ml domain, in OnnxML.cpp; supported-ops.txt lists them as
+// ai.onnx.ml:<name>.
+#define TINYC_ML_OPS(X)                                                                            \
+  X(Scaler) X(Binarizer) X(Normalizer) X(Imputer) X(ArrayFeatureExtractor) X(LinearRegressor)     \
+  X(LinearClassifier)
+
+/// The converter of an operator of the ai.onnx.ml domain, or null.
+ConvertFn lookupMLConverter(llvm::StringRef opType);
+
 #define TINYC_DECLARE_CONVERTER(name) LogicalResult convert##name(NodeImporter &);
 TINYC_ONNX_OPS(TINYC_DECLARE_CONVERTER)
 TINYC_MICROSOFT_OPS(TINYC_DECLARE_CONVERTER)
+TINYC_ML_OPS(TINYC_DECLARE_CONVERTER)
 #undef TINYC_DECLARE_CONVERTER
 
 } // namespace mlir::tinyc::onnx_import

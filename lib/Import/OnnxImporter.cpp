@@ -276,6 +276,15 @@ ConvertFn onnx_import::lookupMicrosoftConverter(llvm::StringRef opType) {
   return table.lookup(opType);
 }
 
+ConvertFn onnx_import::lookupMLConverter(llvm::StringRef opType) {
+  static const llvm::StringMap<ConvertFn> table = {
+#define TINYC_TABLE_ENTRY(name) {#name, &convert##name},
+      TINYC_ML_OPS(TINYC_TABLE_ENTRY)
+#undef TINYC_TABLE_ENTRY
+  };
+  return table.lookup(opType);
+}
+
 std::vector<std::string> tinyc::getSupportedOnnxOperators() {
   std::vector<std::string> names = {
 #define TINYC_NAME_ENTRY(name) #name,
@@ -285,6 +294,9 @@ std::vector<std::string> tinyc::getSupportedOnnxOperators() {
   // Operators of another domain are named as the conformance lists name them.
 #define TINYC_NAME_ENTRY(name) names.push_back((microsoftDomain + ":" #name).str());
   TINYC_MICROSOFT_OPS(TINYC_NAME_ENTRY)
+#undef TINYC_NAME_ENTRY
+#define TINYC_NAME_ENTRY(name) names.push_back((mlDomain + ":" #name).str());
+  TINYC_ML_OPS(TINYC_NAME_ENTRY)
 #undef TINYC_NAME_ENTRY
   llvm::sort(names);
   return names;
@@ -373,6 +385,10 @@ static Arity getArity(llvm::StringRef op, int64_t opset) {
       .Cases("QLinearSigmoid", "QLinearLeakyRelu", {1, 4, 5, 1, 1})
       .Case("QLinearConcat", {1, 5, many, 1, 1})
       .Case("QGemm", {1, 6, 9, 1, 1})
+      // ai.onnx.ml, version 1.
+      .Cases("Scaler", "Binarizer", "Normalizer", "Imputer", "LinearRegressor", {1, 1, 1, 1, 1})
+      .Case("ArrayFeatureExtractor", {1, 2, 2, 1, 1})
+      .Case("LinearClassifier", {1, 1, 1, 2, 2})
       .Default({1, 0, many, 0, many});
 }
 
@@ -624,6 +640,9 @@ ConvertFn GraphImporter::converterFor(const onnx::NodeProto &node) const {
       llvm::any_of(model.opset_import(),
                    [](const auto &set) { return set.domain() == microsoftDomain; }))
     return lookupMicrosoftConverter(node.op_type());
+  if (node.domain() == mlDomain &&
+      llvm::any_of(model.opset_import(), [](const auto &set) { return set.domain() == mlDomain; }))
+    return lookupMLConverter(node.op_type());
   return nullptr;
 }
 
@@ -646,9 +665,15 @@ LogicalResult GraphImporter::checkOperators() {
     for (const onnx::OperatorSetIdProto &set : model.opset_import())
       if (set.domain() == node.domain() || (defaultDomain && set.domain() == "ai.onnx"))
         version = set.version();
-    emitError(nodeLoc(i)) << "operator not supported (domain '"
-                          << (defaultDomain ? "ai.onnx" : node.domain()) << "', opset " << version
-                          << ")";
+    InFlightDiagnostic diag = emitError(nodeLoc(i))
+                              << "operator not supported (domain '"
+                              << (defaultDomain ? "ai.onnx" : node.domain()) << "', opset "
+                              << version << ")";
+    // skl2onnx ends classifiers with ZipMap unless told not to; what to drop.
+    if (node.domain() == mlDomain && node.op_type() == "ZipMap")
+      diag << ": ZipMap makes a sequence of maps, which firmware has no use for; convert the "
+              "model without it (skl2onnx: options={'zipmap': False}) and read the probabilities "
+              "tensor";
     ok = false;
   }
   return success(ok);

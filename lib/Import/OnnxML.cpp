@@ -1,0 +1,452 @@
+//===- OnnxML.cpp - the classic machine-learning operators (ai.onnx.ml) ---===//
+//
+// The ai.onnx.ml operators that skl2onnx writes for linear models and
+// preprocessing, each composed of default-domain operators (through
+// NodeImporter::convertAs, so that each step gets that operator's checks and
+// shape rules) in the arithmetic of ONNX Runtime's kernels, which is the
+// reference: where ONNX's specification leaves a case open (the binary
+// LinearClassifier's scores, Normalizer's zero rows), tinyc does what ONNX
+// Runtime does. Every converter takes version 1 of its operator, the only
+// one these operators have.
+//
+//===----------------------------------------------------------------------===//
+
+#include "NodeImporter.h"
+
+using namespace mlir;
+using namespace mlir::tinyc;
+using namespace mlir::tinyc::onnx_import;
+
+namespace {
+
+/// A floats attribute; absent is empty. An error when it has another type.
+FailureOr<std::vector<float>> getFloats(NodeImporter &n, llvm::StringRef name) {
+  const onnx::AttributeProto *attr = n.attribute(name);
+  if (!attr)
+    return std::vector<float>();
+  if (attr->type() != onnx::AttributeProto::FLOATS)
+    return n.error() << "attribute '" << name << "' is not a list of floats", failure();
+  return std::vector<float>(attr->floats().begin(), attr->floats().end());
+}
+
+/// Refuses string class labels: tinyc's outputs are numeric tensors.
+LogicalResult rejectStringLabels(NodeImporter &n) {
+  const onnx::AttributeProto *attr = n.attribute("classlabels_strings");
+  if (attr && attr->strings_size() > 0)
+    return n.error() << "string class labels (classlabels_strings) are not supported: convert the "
+                        "model with integer class labels (classlabels_ints; in scikit-learn, "
+                        "classes that are integers)";
+  return success();
+}
+
+onnx::AttributeProto intAttribute(llvm::StringRef name, int64_t value) {
+  onnx::AttributeProto attr;
+  attr.set_name(name.str());
+  attr.set_type(onnx::AttributeProto::INT);
+  attr.set_i(value);
+  return attr;
+}
+
+onnx::AttributeProto intsAttribute(llvm::StringRef name, llvm::ArrayRef<int64_t> values) {
+  onnx::AttributeProto attr;
+  attr.set_name(name.str());
+  attr.set_type(onnx::AttributeProto::INTS);
+  for (int64_t v : values)
+    attr.add_ints(v);
+  return attr;
+}
+
+/// The default-domain operators the ML operators are written in.
+struct Steps {
+  NodeImporter &n;
+
+  FailureOr<Value> op(ConvertFn convert, llvm::StringRef type, llvm::ArrayRef<Value> inputs,
+                      llvm::ArrayRef<const onnx::AttributeProto *> attributes = {}) {
+    return n.convertAs(convert, type, inputs, attributes);
+  }
+  FailureOr<Value> toFloat(Value x) {
+    if (cast<RankedTensorType>(x.getType()).getElementType().isF32())
+      return x;
+    onnx::AttributeProto to = intAttribute("to", onnx::TensorProto::FLOAT);
+    return op(convertCast, "Cast", {x}, {&to});
+  }
+  Value floats(llvm::ArrayRef<int64_t> shape, llvm::ArrayRef<float> values) {
+    auto type = n.tensorType(shape, n.builder.getF32Type());
+    return n.constant(DenseElementsAttr::get(type, values));
+  }
+  Value scalar(float value) { return floats({}, {value}); }
+  Value int64s(llvm::ArrayRef<int64_t> values) {
+    auto type = n.tensorType({static_cast<int64_t>(values.size())}, n.builder.getI64Type());
+    return n.constant(DenseElementsAttr::get(type, values));
+  }
+};
+
+/// Input 0 as float32 (ONNX Runtime casts float64, int64 and int32 inputs
+/// element by element), of rank 1 or 2 unless `anyRank`.
+FailureOr<Value> floatFeatures(NodeImporter &n, Steps &s, bool anyRank = false) {
+  FailureOr<Value> x = n.requiredInput(0);
+  if (failed(x))
+    return failure();
+  RankedTensorType type = n.inputType(0);
+  Type elem = type.getElementType();
+  if (!elem.isF32() && !elem.isF64() && !elem.isSignlessInteger(64) && !elem.isSignlessInteger(32))
+    return n.error() << "input of element type " << elem
+                     << " is not supported (float, double, int64 or int32)";
+  if (!anyRank && type.getRank() != 1 && type.getRank() != 2)
+    return n.error() << "input of rank " << type.getRank() << " is not supported (1 or 2)";
+  return s.toFloat(*x);
+}
+
+/// `values` (one, or one per feature) as a constant that broadcasts against
+/// features of extent `features`; an error naming the attribute otherwise.
+FailureOr<Value> perFeature(NodeImporter &n, Steps &s, llvm::StringRef what,
+                            llvm::ArrayRef<float> values, int64_t features) {
+  if (values.size() == 1)
+    return s.scalar(values[0]);
+  if (static_cast<int64_t>(values.size()) != features)
+    return n.error() << "'" << what << "' has " << values.size()
+                     << " values for an input of " << features << " features (1 or " << features
+                     << " expected)",
+           failure();
+  return s.floats({features}, values);
+}
+
+/// X [N, F] (or [F], read as [1, F]) times coefficients [T, F] transposed,
+/// plus intercepts [T]: the scores [N, T] of the linear models.
+FailureOr<Value> linearScores(NodeImporter &n, Steps &s, Value x, int64_t targets) {
+  FailureOr<std::vector<float>> coefficients = getFloats(n, "coefficients"),
+                                intercepts = getFloats(n, "intercepts");
+  if (failed(coefficients) || failed(intercepts))
+    return failure();
+  auto type = cast<RankedTensorType>(x.getType());
+  int64_t features = type.getShape().back();
+  if (type.getRank() == 1)
+    x = n.reshape(x, {1, features});
+  if (static_cast<int64_t>(coefficients->size()) != targets * features)
+    return n.error() << "'coefficients' has " << coefficients->size() << " values, not " << targets
+                     << " x " << features << " (targets x features)",
+           failure();
+  if (intercepts->empty())
+    intercepts->assign(targets, 0.0f);
+  if (static_cast<int64_t>(intercepts->size()) != targets)
+    return n.error() << "'intercepts' has " << intercepts->size() << " values, not " << targets,
+           failure();
+  Value weights = s.floats({targets, features}, *coefficients);
+  Value bias = s.floats({targets}, *intercepts);
+  onnx::AttributeProto transB = intAttribute("transB", 1);
+  return s.op(convertGemm, "Gemm", {x, weights, bias}, {&transB});
+}
+
+std::string postTransform(NodeImporter &n) { return n.getString("post_transform", "NONE"); }
+
+} // namespace
+
+/// Y = (X - offset) * scale, per feature or for all.
+LogicalResult onnx_import::convertScaler(NodeImporter &n) {
+  if (failed(n.rejectUnknownAttributes({"offset", "scale"})))
+    return failure();
+  Steps s{n};
+  FailureOr<Value> x = floatFeatures(n, s, /*anyRank=*/true);
+  FailureOr<std::vector<float>> offset = getFloats(n, "offset"), scale = getFloats(n, "scale");
+  if (failed(x) || failed(offset) || failed(scale))
+    return failure();
+  // ONNX Runtime requires both, of one length.
+  if (scale->empty() || scale->size() != offset->size())
+    return n.error() << "'offset' and 'scale' must both be set, with one length (they have "
+                     << offset->size() << " and " << scale->size() << " values)";
+  int64_t features = n.inputType(0).getRank() ? n.inputType(0).getShape().back() : 1;
+  FailureOr<Value> offsetValue = perFeature(n, s, "offset", *offset, features);
+  if (failed(offsetValue))
+    return failure();
+  FailureOr<Value> scaleValue = perFeature(n, s, "scale", *scale, features);
+  if (failed(scaleValue))
+    return failure();
+  FailureOr<Value> shifted = s.op(convertSub, "Sub", {*x, *offsetValue});
+  if (failed(shifted))
+    return failure();
+  FailureOr<Value> y = s.op(convertMul, "Mul", {*shifted, *scaleValue});
+  if (failed(y))
+    return failure();
+  n.setOutput(0, *y);
+  return success();
+}
+
+/// Y = X > threshold ? 1 : 0, in X's type.
+LogicalResult onnx_import::convertBinarizer(NodeImporter &n) {
+  if (failed(n.rejectUnknownAttributes({"threshold"})))
+    return failure();
+  FailureOr<Value> x = n.requiredInput(0);
+  if (failed(x))
+    return failure();
+  Type elem = n.inputType(0).getElementType();
+  if (!elem.isF32())
+    return n.error() << "input of element type " << elem << " is not supported (float)";
+  Steps s{n};
+  FailureOr<Value> above = s.op(convertGreater, "Greater", {*x, s.scalar(n.getFloat("threshold", 0.0f))});
+  if (failed(above))
+    return failure();
+  Value one = s.scalar(1.0f);
+  Value zero = s.scalar(0.0f);
+  FailureOr<Value> y = s.op(convertWhere, "Where", {*above, one, zero});
+  if (failed(y))
+    return failure();
+  n.setOutput(0, *y);
+  return success();
+}
+
+/// Each row divided by its largest value (MAX), by the sum of its absolute
+/// values (L1), or (L2) sign(x) * sqrt(x^2 / sum(x^2)) as ONNX Runtime
+/// computes it; a row whose divisor is 0 is copied.
+LogicalResult onnx_import::convertNormalizer(NodeImporter &n) {
+  if (failed(n.rejectUnknownAttributes({"norm"})))
+    return failure();
+  std::string norm = n.getString("norm", "MAX");
+  if (norm != "MAX" && norm != "L1" && norm != "L2")
+    return n.error() << "norm '" << norm << "' is not MAX, L1 or L2";
+  Steps s{n};
+  FailureOr<Value> x = floatFeatures(n, s);
+  if (failed(x))
+    return failure();
+  onnx::AttributeProto lastAxis = intsAttribute("axes", {-1});
+  onnx::AttributeProto keep = intAttribute("keepdims", 1);
+  // ReduceMax and ReduceSum take their axes as an attribute before opset 18
+  // (ReduceSum before 13) and as an input from then on.
+  auto reduce = [&](ConvertFn convert, llvm::StringRef type, int64_t inputSince,
+                    Value v) -> FailureOr<Value> {
+    if (n.opset >= inputSince)
+      return s.op(convert, type, {v, s.int64s({-1})}, {&keep});
+    return s.op(convert, type, {v}, {&lastAxis, &keep});
+  };
+  Value zero = s.scalar(0.0f);
+  FailureOr<Value> divisor, quotient;
+  if (norm == "MAX") {
+    divisor = reduce(convertReduceMax, "ReduceMax", 18, *x);
+    if (failed(divisor))
+      return failure();
+    quotient = s.op(convertDiv, "Div", {*x, *divisor});
+  } else if (norm == "L1") {
+    FailureOr<Value> magnitude = s.op(convertAbs, "Abs", {*x});
+    if (failed(magnitude))
+      return failure();
+    divisor = reduce(convertReduceSum, "ReduceSum", 13, *magnitude);
+    if (failed(divisor))
+      return failure();
+    quotient = s.op(convertDiv, "Div", {*x, *divisor});
+  } else {
+    FailureOr<Value> square = s.op(convertMul, "Mul", {*x, *x});
+    if (failed(square))
+      return failure();
+    divisor = reduce(convertReduceSum, "ReduceSum", 13, *square);
+    if (failed(divisor))
+      return failure();
+    FailureOr<Value> share = s.op(convertDiv, "Div", {*square, *divisor});
+    if (failed(share))
+      return failure();
+    FailureOr<Value> root = s.op(convertSqrt, "Sqrt", {*share});
+    if (failed(root))
+      return failure();
+    FailureOr<Value> negative = s.op(convertLess, "Less", {*x, zero});
+    if (failed(negative))
+      return failure();
+    FailureOr<Value> negated = s.op(convertNeg, "Neg", {*root});
+    if (failed(negated))
+      return failure();
+    quotient = s.op(convertWhere, "Where", {*negative, *negated, *root});
+  }
+  if (failed(quotient))
+    return failure();
+  FailureOr<Value> zeroRow = s.op(convertEqual, "Equal", {*divisor, zero});
+  if (failed(zeroRow))
+    return failure();
+  FailureOr<Value> y = s.op(convertWhere, "Where", {*zeroRow, *x, *quotient});
+  if (failed(y))
+    return failure();
+  n.setOutput(0, *y);
+  return success();
+}
+
+/// Values equal to replaced_value_float (NaN by default in skl2onnx's
+/// models; a NaN here matches NaN inputs) become the imputed value of their
+/// feature.
+LogicalResult onnx_import::convertImputer(NodeImporter &n) {
+  if (failed(n.rejectUnknownAttributes({"imputed_value_floats", "replaced_value_float",
+                                         "imputed_value_int64s", "replaced_value_int64"})))
+    return failure();
+  FailureOr<Value> x = n.requiredInput(0);
+  if (failed(x))
+    return failure();
+  if (!n.inputType(0).getElementType().isF32())
+    return n.error() << "input of element type " << n.inputType(0).getElementType()
+                     << " is not supported (float: imputed_value_floats)";
+  if (n.attribute("imputed_value_int64s"))
+    return n.error() << "imputed_value_int64s on a float input";
+  FailureOr<std::vector<float>> imputed = getFloats(n, "imputed_value_floats");
+  if (failed(imputed))
+    return failure();
+  if (imputed->empty())
+    return n.error() << "'imputed_value_floats' is not set";
+  Steps s{n};
+  RankedTensorType type = n.inputType(0);
+  int64_t features = type.getRank() ? type.getShape().back() : 1;
+  FailureOr<Value> replacement = perFeature(n, s, "imputed_value_floats", *imputed, features);
+  if (failed(replacement))
+    return failure();
+  float replaced = n.getFloat("replaced_value_float", 0.0f);
+  FailureOr<Value> match = std::isnan(replaced)
+                               ? s.op(convertIsNaN, "IsNaN", {*x})
+                               : s.op(convertEqual, "Equal", {*x, s.scalar(replaced)});
+  if (failed(match))
+    return failure();
+  FailureOr<Value> y = s.op(convertWhere, "Where", {*match, *replacement, *x});
+  if (failed(y))
+    return failure();
+  n.setOutput(0, *y);
+  return success();
+}
+
+/// The features of X (along its last axis) at the given indices; as in ONNX
+/// Runtime, a 1-d X gives [1, k].
+LogicalResult onnx_import::convertArrayFeatureExtractor(NodeImporter &n) {
+  if (failed(n.rejectUnknownAttributes({})))
+    return failure();
+  FailureOr<Value> x = n.requiredInput(0), indices = n.requiredInput(1);
+  if (failed(x) || failed(indices))
+    return failure();
+  RankedTensorType type = n.inputType(0);
+  if (type.getRank() == 0)
+    return n.error() << "input X is a scalar";
+  if (!n.inputType(1).getElementType().isSignlessInteger(64))
+    return n.error() << "indices of type " << n.inputType(1).getElementType() << " are not int64";
+  // ONNX Runtime refuses an index outside [0, extent), where Gather would
+  // count a negative one from the end.
+  int64_t extent = type.getShape().back();
+  if (DenseElementsAttr values = n.constantInput(1)) {
+    for (const llvm::APInt &index : values.getValues<llvm::APInt>())
+      if (index.getSExtValue() < 0 || index.getSExtValue() >= extent)
+        return n.error() << "index " << index.getSExtValue() << " is out of range [0, " << extent
+                         << ")";
+  } else {
+    return n.requireConstant(1, "the feature indices");
+  }
+  int64_t count = n.inputType(1).getNumElements();
+  Value flat = n.reshape(*indices, {count});
+  Steps s{n};
+  onnx::AttributeProto axis = intAttribute("axis", type.getRank() - 1);
+  FailureOr<Value> gathered = s.op(convertGather, "Gather", {*x, flat}, {&axis});
+  if (failed(gathered))
+    return failure();
+  Shape shape(type.getShape());
+  shape.back() = count;
+  if (type.getRank() == 1)
+    shape.insert(shape.begin(), 1);
+  n.setOutput(0, n.reshape(*gathered, shape));
+  return success();
+}
+
+/// Y = X * coefficients^T + intercepts, `targets` columns.
+LogicalResult onnx_import::convertLinearRegressor(NodeImporter &n) {
+  if (failed(n.rejectUnknownAttributes({"coefficients", "intercepts", "targets", "post_transform"})))
+    return failure();
+  if (postTransform(n) != "NONE")
+    return n.error() << "post_transform '" << postTransform(n) << "' is not supported (NONE)";
+  int64_t targets = n.getInt("targets", 1);
+  if (targets < 1)
+    return n.error() << "targets " << targets << " is not positive";
+  Steps s{n};
+  FailureOr<Value> x = floatFeatures(n, s);
+  if (failed(x))
+    return failure();
+  FailureOr<Value> y = linearScores(n, s, *x, targets);
+  if (failed(y))
+    return failure();
+  n.setOutput(0, *y);
+  return success();
+}
+
+/// Scores = X * coefficients^T + intercepts, one column per class; the
+/// label is the class label of the first largest score, and the scores go
+/// through post_transform. With one column and two labels (a binary model)
+/// the label is labels[1] where the score is positive, and the scores are
+/// [1 - p, p] with p the score after post_transform, as in ONNX Runtime.
+LogicalResult onnx_import::convertLinearClassifier(NodeImporter &n) {
+  if (failed(n.rejectUnknownAttributes({"coefficients", "intercepts", "classlabels_ints",
+                                         "classlabels_strings", "multi_class", "post_transform"})) ||
+      failed(rejectStringLabels(n)))
+    return failure();
+  std::string transform = postTransform(n);
+  if (transform != "NONE" && transform != "LOGISTIC" && transform != "SOFTMAX")
+    return n.error() << "post_transform '" << transform
+                     << "' is not supported (NONE, LOGISTIC or SOFTMAX)";
+  FailureOr<std::vector<float>> intercepts = getFloats(n, "intercepts");
+  if (failed(intercepts))
+    return failure();
+  int64_t classes = intercepts->size();
+  if (classes == 0)
+    return n.error() << "'intercepts' is not set (one per class)";
+  llvm::SmallVector<int64_t> labels = n.getInts("classlabels_ints");
+  bool binary = classes == 1 && labels.size() == 2;
+  if (classes > 1 && static_cast<int64_t>(labels.size()) != classes)
+    return n.error() << "'classlabels_ints' has " << labels.size() << " labels for " << classes
+                     << " classes";
+  if (classes == 1 && labels.empty())
+    labels = {0, 1};
+  if (classes == 1 && labels.size() != 2)
+    return n.error() << "a one-column model needs 2 class labels, not " << labels.size();
+  // One score per row: ONNX Runtime's softmax of it, or its transform without
+  // a second class, are cases no converter writes; refused rather than guessed.
+  if (classes == 1 && (transform == "SOFTMAX" || (!binary && transform != "NONE")))
+    return n.error() << "post_transform '" << transform << "' of a one-column model is not supported";
+  Steps s{n};
+  FailureOr<Value> x = floatFeatures(n, s);
+  if (failed(x))
+    return failure();
+  FailureOr<Value> scores = linearScores(n, s, *x, classes);
+  if (failed(scores))
+    return failure();
+  int64_t batch = cast<RankedTensorType>(scores->getType()).getDimSize(0);
+
+  FailureOr<Value> label;
+  if (classes == 1) {
+    FailureOr<Value> positive = s.op(convertGreater, "Greater", {*scores, s.scalar(0.0f)});
+    if (failed(positive))
+      return failure();
+    Value negativeLabel = n.constant(DenseElementsAttr::get(
+        n.tensorType({}, n.builder.getI64Type()), llvm::ArrayRef<int64_t>{labels[0]}));
+    Value positiveLabel = n.constant(DenseElementsAttr::get(
+        n.tensorType({}, n.builder.getI64Type()), llvm::ArrayRef<int64_t>{labels[1]}));
+    label = s.op(convertWhere, "Where", {*positive, positiveLabel, negativeLabel});
+  } else {
+    onnx::AttributeProto axis = intAttribute("axis", 1);
+    onnx::AttributeProto keep = intAttribute("keepdims", 0);
+    FailureOr<Value> best = s.op(convertArgMax, "ArgMax", {*scores}, {&axis, &keep});
+    if (failed(best))
+      return failure();
+    label = s.op(convertGather, "Gather", {s.int64s(labels), *best});
+  }
+  if (failed(label))
+    return failure();
+  n.setOutput(0, n.reshape(*label, {batch}));
+
+  FailureOr<Value> z = scores;
+  if (binary) {
+    FailureOr<Value> p = scores;
+    if (transform == "LOGISTIC")
+      p = s.op(convertSigmoid, "Sigmoid", {*scores});
+    if (failed(p))
+      return failure();
+    FailureOr<Value> complement = s.op(convertSub, "Sub", {s.scalar(1.0f), *p});
+    if (failed(complement))
+      return failure();
+    onnx::AttributeProto axis = intAttribute("axis", 1);
+    z = s.op(convertConcat, "Concat", {*complement, *p}, {&axis});
+  } else if (classes > 1 && transform == "LOGISTIC") {
+    z = s.op(convertSigmoid, "Sigmoid", {*scores});
+  } else if (classes > 1 && transform == "SOFTMAX") {
+    onnx::AttributeProto axis = intAttribute("axis", 1);
+    z = s.op(convertSoftmax, "Softmax", {*scores}, {&axis});
+  }
+  if (failed(z))
+    return failure();
+  n.setOutput(1, *z);
+  return success();
+}
