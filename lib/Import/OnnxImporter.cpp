@@ -386,7 +386,8 @@ static Arity getArity(llvm::StringRef op, int64_t opset) {
       .Case("QLinearConcat", {1, 5, many, 1, 1})
       .Case("QGemm", {1, 6, 9, 1, 1})
       // ai.onnx.ml, version 1.
-      .Cases("Scaler", "Binarizer", "Normalizer", "Imputer", "LinearRegressor", {1, 1, 1, 1, 1})
+      .Cases("Scaler", "Binarizer", "Normalizer", "Imputer", "LinearRegressor", "SVMRegressor",
+             {1, 1, 1, 1, 1})
       .Case("ArrayFeatureExtractor", {1, 2, 2, 1, 1})
       .Case("LinearClassifier", {1, 1, 1, 2, 2})
       .Default({1, 0, many, 0, many});

@@ -13,6 +13,8 @@
 
 #include "NodeImporter.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace mlir::tinyc;
 using namespace mlir::tinyc::onnx_import;
@@ -448,5 +450,130 @@ LogicalResult onnx_import::convertLinearClassifier(NodeImporter &n) {
   if (failed(z))
     return failure();
   n.setOutput(1, *z);
+  return success();
+}
+
+/// Support vector regression as ONNX Runtime computes it: with n_supports
+/// support vectors, y = sum_i coefficients[i] * K(x, sv_i) + rho[0], the
+/// kernel LINEAR (x . sv), POLY ((gamma x . sv + coef0)^degree, an integer
+/// degree), RBF (exp(-gamma |x - sv|^2), the differences summed feature by
+/// feature) or SIGMOID (tanh(gamma x . sv + coef0)); without support vectors
+/// (a linear SVM) y = x . coefficients + rho[0]. one_class gives +-1.
+LogicalResult onnx_import::convertSVMRegressor(NodeImporter &n) {
+  if (failed(n.rejectUnknownAttributes({"coefficients", "kernel_params", "kernel_type",
+                                         "n_supports", "one_class", "post_transform", "rho",
+                                         "support_vectors"})))
+    return failure();
+  if (postTransform(n) != "NONE")
+    return n.error() << "post_transform '" << postTransform(n) << "' is not supported (NONE)";
+  FailureOr<Value> x = n.requiredInput(0);
+  if (failed(x))
+    return failure();
+  RankedTensorType type = n.inputType(0);
+  if (!type.getElementType().isF32())
+    return n.error() << "input of element type " << type.getElementType()
+                     << " is not supported (float)";
+  if (type.getRank() != 1 && type.getRank() != 2)
+    return n.error() << "input of rank " << type.getRank() << " is not supported (1 or 2)";
+  int64_t features = type.getShape().back();
+  Value rows = n.reshape(*x, {type.getRank() == 1 ? 1 : type.getDimSize(0), features});
+  FailureOr<std::vector<float>> coefficients = getFloats(n, "coefficients"),
+                                rho = getFloats(n, "rho"), params = getFloats(n, "kernel_params"),
+                                vectors = getFloats(n, "support_vectors");
+  if (failed(coefficients) || failed(rho) || failed(params) || failed(vectors))
+    return failure();
+  if (rho->size() != 1)
+    return n.error() << "'rho' has " << rho->size() << " values, not 1";
+  if (!params->empty() && params->size() != 3)
+    return n.error() << "'kernel_params' has " << params->size()
+                     << " values, not 3 (gamma, coef0, degree)";
+  float gamma = params->empty() ? 0.0f : (*params)[0];
+  float coef0 = params->empty() ? 0.0f : (*params)[1];
+  float degree = params->empty() ? 0.0f : (*params)[2];
+  int64_t supports = n.getInt("n_supports", 0);
+  std::string kernel = n.getString("kernel_type", "LINEAR");
+  if (kernel != "LINEAR" && kernel != "POLY" && kernel != "RBF" && kernel != "SIGMOID")
+    return n.error() << "kernel_type '" << kernel << "' is not LINEAR, POLY, RBF or SIGMOID";
+  Steps s{n};
+  auto gemm = [&](Value a, Value b, float alpha, float c) -> FailureOr<Value> {
+    onnx::AttributeProto transB = intAttribute("transB", 1);
+    onnx::AttributeProto alphaAttr;
+    alphaAttr.set_name("alpha");
+    alphaAttr.set_type(onnx::AttributeProto::FLOAT);
+    alphaAttr.set_f(alpha);
+    llvm::SmallVector<Value> inputs{a, b};
+    if (c != 0.0f)
+      inputs.push_back(s.floats({1}, {c}));
+    return s.op(convertGemm, "Gemm", inputs, {&transB, &alphaAttr});
+  };
+
+  FailureOr<Value> y;
+  if (supports <= 0) {
+    // A linear SVM: the coefficients are the weights.
+    if (static_cast<int64_t>(coefficients->size()) != features)
+      return n.error() << "'coefficients' has " << coefficients->size() << " values for "
+                       << features << " features";
+    y = gemm(rows, s.floats({1, features}, *coefficients), 1.0f, (*rho)[0]);
+  } else {
+    if (static_cast<int64_t>(vectors->size()) != supports * features)
+      return n.error() << "'support_vectors' has " << vectors->size() << " values, not "
+                       << supports << " x " << features << " (n_supports x features)";
+    if (static_cast<int64_t>(coefficients->size()) != supports)
+      return n.error() << "'coefficients' has " << coefficients->size() << " values, not "
+                       << supports << " (n_supports)";
+    FailureOr<Value> k;
+    if (kernel == "RBF") {
+      int64_t batch = cast<RankedTensorType>(rows.getType()).getDimSize(0);
+      Value column = n.reshape(rows, {batch, 1, features});
+      FailureOr<Value> difference =
+          s.op(convertSub, "Sub", {column, s.floats({1, supports, features}, *vectors)});
+      if (failed(difference))
+        return failure();
+      FailureOr<Value> square = s.op(convertMul, "Mul", {*difference, *difference});
+      if (failed(square))
+        return failure();
+      onnx::AttributeProto axes = intsAttribute("axes", {2});
+      onnx::AttributeProto keep = intAttribute("keepdims", 0);
+      FailureOr<Value> distance =
+          n.opset >= 13 ? s.op(convertReduceSum, "ReduceSum", {*square, s.int64s({2})}, {&keep})
+                        : s.op(convertReduceSum, "ReduceSum", {*square}, {&axes, &keep});
+      if (failed(distance))
+        return failure();
+      FailureOr<Value> scaled = s.op(convertMul, "Mul", {*distance, s.scalar(-gamma)});
+      if (failed(scaled))
+        return failure();
+      k = s.op(convertExp, "Exp", {*scaled});
+    } else {
+      bool linear = kernel == "LINEAR";
+      k = gemm(rows, s.floats({supports, features}, *vectors), linear ? 1.0f : gamma,
+               linear ? 0.0f : coef0);
+      if (succeeded(k) && kernel == "SIGMOID") {
+        k = s.op(convertTanh, "Tanh", {*k});
+      } else if (succeeded(k) && kernel == "POLY") {
+        if (degree < 1 || degree != std::floor(degree) || degree > 16)
+          return n.error() << "POLY kernel of degree " << degree
+                           << " is not supported (an integer from 1 to 16)";
+        Value base = *k;
+        for (int i = 1; i < static_cast<int>(degree) && succeeded(k); ++i)
+          k = s.op(convertMul, "Mul", {*k, base});
+      }
+    }
+    if (failed(k))
+      return failure();
+    y = gemm(*k, s.floats({1, supports}, *coefficients), 1.0f, (*rho)[0]);
+  }
+  if (failed(y))
+    return failure();
+  if (n.getInt("one_class", 0) != 0) {
+    FailureOr<Value> positive = s.op(convertGreater, "Greater", {*y, s.scalar(0.0f)});
+    if (failed(positive))
+      return failure();
+    Value one = s.scalar(1.0f);
+    Value minusOne = s.scalar(-1.0f);
+    y = s.op(convertWhere, "Where", {*positive, one, minusOne});
+    if (failed(y))
+      return failure();
+  }
+  n.setOutput(0, *y);
   return success();
 }

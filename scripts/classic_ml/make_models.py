@@ -132,6 +132,21 @@ def linear_classifier(transform, classes, labels):
     return build
 
 
+def svm_regressor(kernel, supports=5, one_class=0):
+    def build(name, rng):
+        features = 4
+        x = floats(rng, 6, features)
+        attrs = dict(coefficients=floats(rng, max(supports, 1) if supports else features).tolist(),
+                     rho=[0.3], n_supports=supports, kernel_type=kernel, one_class=one_class,
+                     kernel_params=[0.4, 0.7, 3.0])
+        if supports:
+            attrs["support_vectors"] = floats(rng, supports * features).tolist()
+        node = ml("SVMRegressor", ["X"], ["Y"], **attrs)
+        return model_of(name, [node], [tensor("X", TensorProto.FLOAT, [6, features])],
+                        [tensor("Y", TensorProto.FLOAT, [6, 1])]), [x]
+    return build
+
+
 def pipeline(name, rng):
     """StandardScaler -> Normalizer -> LogisticRegression, as skl2onnx converts it (without
     ZipMap): labels and class probabilities."""
@@ -165,6 +180,12 @@ MODELS = {
     "linear_classifier_none": linear_classifier("NONE", 3, [-1, 0, 1]),
     "linear_classifier_binary": linear_classifier("NONE", 1, [3, 7]),
     "linear_classifier_binary_logistic": linear_classifier("LOGISTIC", 1, [3, 7]),
+    "svm_regressor_linear": svm_regressor("LINEAR"),
+    "svm_regressor_rbf": svm_regressor("RBF"),
+    "svm_regressor_poly": svm_regressor("POLY"),
+    "svm_regressor_sigmoid": svm_regressor("SIGMOID"),
+    "svm_regressor_weights": svm_regressor("LINEAR", supports=0),
+    "svm_one_class": svm_regressor("RBF", one_class=1),
     "pipeline": pipeline,
 }
 
