@@ -177,7 +177,7 @@ inline constexpr llvm::StringLiteral mlDomain = "ai.onnx.ml";
 // ai.onnx.ml:<name>.
 #define TINYC_ML_OPS(X)                                                                            \
   X(Scaler) X(Binarizer) X(Normalizer) X(Imputer) X(ArrayFeatureExtractor) X(LinearRegressor)     \
-  X(LinearClassifier) X(SVMRegressor)
+  X(LinearClassifier) X(SVMRegressor) X(TreeEnsembleRegressor) X(TreeEnsembleClassifier)
 
 /// The converter of an operator of the ai.onnx.ml domain, or null.
 ConvertFn lookupMLConverter(llvm::StringRef opType);

@@ -387,9 +387,9 @@ static Arity getArity(llvm::StringRef op, int64_t opset) {
       .Case("QGemm", {1, 6, 9, 1, 1})
       // ai.onnx.ml, version 1.
       .Cases("Scaler", "Binarizer", "Normalizer", "Imputer", "LinearRegressor", "SVMRegressor",
-             {1, 1, 1, 1, 1})
+             "TreeEnsembleRegressor", {1, 1, 1, 1, 1})
       .Case("ArrayFeatureExtractor", {1, 2, 2, 1, 1})
-      .Case("LinearClassifier", {1, 1, 1, 2, 2})
+      .Cases("LinearClassifier", "TreeEnsembleClassifier", {1, 1, 1, 2, 2})
       .Default({1, 0, many, 0, many});
 }
 

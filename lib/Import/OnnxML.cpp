@@ -13,7 +13,10 @@
 
 #include "NodeImporter.h"
 
+#include "llvm/ADT/StringSwitch.h"
+
 #include <cmath>
+#include <map>
 
 using namespace mlir;
 using namespace mlir::tinyc;
@@ -575,5 +578,429 @@ LogicalResult onnx_import::convertSVMRegressor(NodeImporter &n) {
       return failure();
   }
   n.setOutput(0, *y);
+  return success();
+}
+
+namespace {
+
+/// An ints attribute (absent: empty), checked for its type.
+FailureOr<std::vector<int64_t>> getIntList(NodeImporter &n, llvm::StringRef name) {
+  const onnx::AttributeProto *attr = n.attribute(name);
+  if (!attr)
+    return std::vector<int64_t>();
+  if (attr->type() != onnx::AttributeProto::INTS)
+    return n.error() << "attribute '" << name << "' is not a list of ints", failure();
+  return std::vector<int64_t>(attr->ints().begin(), attr->ints().end());
+}
+
+/// The comparisons of a branch node; LEAF ends a path.
+enum class Branch { leq, lt, gte, gt, eq, neq, leaf };
+
+/// A tree ensemble's nodes as tables indexed by a node number across all
+/// trees, for the walk in convertTreeEnsemble: a leaf's successors are
+/// itself, so that walking past the end of a shorter path stays put.
+struct Forest {
+  std::vector<int64_t> roots, feature, onTrue, onFalse;
+  std::vector<float> threshold;
+  std::vector<Branch> branch;
+  std::vector<bool> missingTracksTrue;
+  /// The leaf weights, [node][output] summed per output.
+  std::vector<float> leafValues;
+  int64_t outputs = 0, depth = 0;
+  size_t size() const { return feature.size(); }
+};
+
+/// Reads the nodes_* attributes and the leaf weights (`prefix`_treeids,
+/// _nodeids, _ids, _weights) into a Forest, checking what ONNX Runtime
+/// checks and refusing what it does not define.
+FailureOr<Forest> readForest(NodeImporter &n, llvm::StringRef prefix, int64_t outputs,
+                             int64_t features) {
+  for (llvm::StringRef tensorForm : {"nodes_values_as_tensor", "base_values_as_tensor",
+                                     "target_weights_as_tensor", "class_weights_as_tensor"})
+    if (n.attribute(tensorForm))
+      return n.error() << "'" << tensorForm << "' (double precision) is not supported", failure();
+  FailureOr<std::vector<int64_t>> treeIds = getIntList(n, "nodes_treeids"),
+                                  nodeIds = getIntList(n, "nodes_nodeids"),
+                                  featureIds = getIntList(n, "nodes_featureids"),
+                                  trueIds = getIntList(n, "nodes_truenodeids"),
+                                  falseIds = getIntList(n, "nodes_falsenodeids"),
+                                  tracks = getIntList(n, "nodes_missing_value_tracks_true");
+  FailureOr<std::vector<float>> values = getFloats(n, "nodes_values");
+  std::string leafPrefix = prefix.str();
+  FailureOr<std::vector<int64_t>> leafTrees = getIntList(n, leafPrefix + "_treeids"),
+                                  leafNodes = getIntList(n, leafPrefix + "_nodeids"),
+                                  leafOutputs = getIntList(n, leafPrefix + "_ids");
+  FailureOr<std::vector<float>> leafWeights = getFloats(n, leafPrefix + "_weights");
+  if (failed(treeIds) || failed(nodeIds) || failed(featureIds) || failed(trueIds) ||
+      failed(falseIds) || failed(tracks) || failed(values) || failed(leafTrees) ||
+      failed(leafNodes) || failed(leafOutputs) || failed(leafWeights))
+    return failure();
+  const onnx::AttributeProto *modes = n.attribute("nodes_modes");
+  size_t count = treeIds->size();
+  if (count == 0)
+    return n.error() << "the ensemble has no nodes", failure();
+  if (nodeIds->size() != count || featureIds->size() != count || trueIds->size() != count ||
+      falseIds->size() != count || values->size() != count || !modes ||
+      static_cast<size_t>(modes->strings_size()) != count ||
+      (!tracks->empty() && tracks->size() != count))
+    return n.error() << "the nodes_* attributes do not all have one entry per node (" << count
+                     << " nodes)",
+           failure();
+  if (leafNodes->size() != leafTrees->size() || leafOutputs->size() != leafTrees->size() ||
+      leafWeights->size() != leafTrees->size())
+    return n.error() << "the " << prefix << "_* attributes do not all have one entry per weight",
+           failure();
+
+  Forest forest;
+  forest.outputs = outputs;
+  std::map<std::pair<int64_t, int64_t>, int64_t> index;
+  std::vector<int64_t> treeOrder;
+  for (size_t i = 0; i < count; ++i) {
+    if (!index.emplace(std::make_pair((*treeIds)[i], (*nodeIds)[i]), i).second)
+      return n.error() << "node " << (*nodeIds)[i] << " of tree " << (*treeIds)[i]
+                       << " appears twice",
+             failure();
+    if (!llvm::is_contained(treeOrder, (*treeIds)[i]))
+      treeOrder.push_back((*treeIds)[i]);
+  }
+  forest.feature.resize(count);
+  forest.threshold.resize(count);
+  forest.onTrue.resize(count);
+  forest.onFalse.resize(count);
+  forest.branch.resize(count);
+  forest.missingTracksTrue.assign(count, false);
+  std::vector<bool> isChild(count, false);
+  for (size_t i = 0; i < count; ++i) {
+    std::string mode = modes->strings(i);
+    Branch kind = llvm::StringSwitch<Branch>(mode)
+                      .Case("BRANCH_LEQ", Branch::leq)
+                      .Case("BRANCH_LT", Branch::lt)
+                      .Case("BRANCH_GTE", Branch::gte)
+                      .Case("BRANCH_GT", Branch::gt)
+                      .Case("BRANCH_EQ", Branch::eq)
+                      .Case("BRANCH_NEQ", Branch::neq)
+                      .Case("LEAF", Branch::leaf)
+                      .Default(static_cast<Branch>(-1));
+    if (kind == static_cast<Branch>(-1))
+      return n.error() << "node mode '" << mode << "' is not one of ONNX's", failure();
+    forest.branch[i] = kind;
+    if (kind == Branch::leaf) {
+      forest.onTrue[i] = forest.onFalse[i] = i;
+      continue;
+    }
+    int64_t feature = (*featureIds)[i];
+    if (feature < 0 || feature >= features)
+      return n.error() << "node " << (*nodeIds)[i] << " of tree " << (*treeIds)[i]
+                       << " reads feature " << feature << " of " << features,
+             failure();
+    forest.feature[i] = feature;
+    forest.threshold[i] = (*values)[i];
+    forest.missingTracksTrue[i] = !tracks->empty() && (*tracks)[i] != 0;
+    for (auto [target, successor] : {std::make_pair(&forest.onTrue[i], (*trueIds)[i]),
+                                     std::make_pair(&forest.onFalse[i], (*falseIds)[i])}) {
+      auto it = index.find({(*treeIds)[i], successor});
+      if (it == index.end())
+        return n.error() << "node " << (*nodeIds)[i] << " of tree " << (*treeIds)[i]
+                         << " branches to node " << successor << ", which the tree does not have",
+               failure();
+      *target = it->second;
+      isChild[it->second] = true;
+    }
+  }
+  // Each tree's root: its one node that no node branches to.
+  for (int64_t tree : treeOrder) {
+    int64_t root = -1;
+    for (size_t i = 0; i < count; ++i)
+      if ((*treeIds)[i] == tree && !isChild[i]) {
+        if (root >= 0)
+          return n.error() << "tree " << tree << " has more than one root", failure();
+        root = i;
+      }
+    if (root < 0)
+      return n.error() << "tree " << tree << " has no root (its branches form a cycle)", failure();
+    forest.roots.push_back(root);
+  }
+  // The depth of the deepest path, which bounds the walk; a node met twice
+  // on one path is a cycle.
+  for (int64_t root : forest.roots) {
+    std::vector<std::pair<int64_t, int64_t>> stack{{root, 0}};
+    while (!stack.empty()) {
+      auto [node, depth] = stack.back();
+      stack.pop_back();
+      if (depth > static_cast<int64_t>(count))
+        return n.error() << "the branches of tree " << (*treeIds)[root] << " form a cycle",
+               failure();
+      forest.depth = std::max(forest.depth, depth);
+      if (forest.branch[node] != Branch::leaf) {
+        stack.push_back({forest.onTrue[node], depth + 1});
+        stack.push_back({forest.onFalse[node], depth + 1});
+      }
+    }
+  }
+  forest.leafValues.assign(count * outputs, 0.0f);
+  std::vector<std::vector<bool>> weighted(count, std::vector<bool>(outputs, false));
+  for (size_t w = 0; w < leafTrees->size(); ++w) {
+    auto it = index.find({(*leafTrees)[w], (*leafNodes)[w]});
+    if (it == index.end() || forest.branch[it->second] != Branch::leaf)
+      return n.error() << "a weight names node " << (*leafNodes)[w] << " of tree "
+                       << (*leafTrees)[w] << ", which is not a leaf of the ensemble",
+             failure();
+    int64_t output = (*leafOutputs)[w];
+    if (output < 0 || output >= outputs)
+      return n.error() << "a weight is for output " << output << " of " << outputs, failure();
+    forest.leafValues[it->second * outputs + output] += (*leafWeights)[w];
+    weighted[it->second][output] = true;
+  }
+  // ONNX Runtime leaves an output that no reached leaf weighs out of the
+  // class vote; tinyc computes with every output, so it wants every leaf to
+  // weigh every output (as converters write them).
+  for (size_t i = 0; i < count; ++i)
+    if (forest.branch[i] == Branch::leaf)
+      for (int64_t o = 0; o < outputs; ++o)
+        if (!weighted[i][o])
+          return n.error() << "leaf " << (*nodeIds)[i] << " of tree " << (*treeIds)[i]
+                           << " has no weight for output " << o
+                           << " (every leaf must weigh every output)",
+                 failure();
+  return forest;
+}
+
+/// The per-row, per-output sum of the leaves the rows reach in each tree:
+/// every tree is walked at once, `depth` steps, the current node of each
+/// (row, tree) a tensor that gathers its feature, threshold and successors
+/// from the node tables.
+FailureOr<Value> walkForest(NodeImporter &n, Steps &s, const Forest &forest, Value x) {
+  auto xType = cast<RankedTensorType>(x.getType());
+  int64_t rows = xType.getDimSize(0), trees = forest.roots.size(),
+          nodes = forest.size();
+  auto i64Table = [&](llvm::ArrayRef<int64_t> values) {
+    return n.constant(DenseElementsAttr::get(
+        n.tensorType({static_cast<int64_t>(values.size())}, n.builder.getI64Type()), values));
+  };
+  auto boolTable = [&](auto predicate) {
+    llvm::SmallVector<bool> values;
+    for (int64_t i = 0; i < nodes; ++i)
+      values.push_back(predicate(i));
+    return n.constant(
+        DenseElementsAttr::get(n.tensorType({nodes}, n.builder.getI1Type()), values));
+  };
+  std::vector<int64_t> start;
+  for (int64_t r = 0; r < rows; ++r)
+    start.insert(start.end(), forest.roots.begin(), forest.roots.end());
+  Value node = n.constant(DenseElementsAttr::get(
+      n.tensorType({rows, trees}, n.builder.getI64Type()), llvm::ArrayRef<int64_t>(start)));
+  Value featureTable = i64Table(forest.feature);
+  Value thresholdTable = s.floats({nodes}, forest.threshold);
+  Value trueTable = i64Table(forest.onTrue), falseTable = i64Table(forest.onFalse);
+  llvm::SmallVector<Branch> kinds;
+  for (Branch b : forest.branch)
+    if (b != Branch::leaf && !llvm::is_contained(kinds, b))
+      kinds.push_back(b);
+  bool tracking = llvm::is_contained(forest.missingTracksTrue, true);
+  onnx::AttributeProto axis1 = intAttribute("axis", 1);
+
+  for (int64_t step = 0; step < forest.depth; ++step) {
+    FailureOr<Value> feature = s.op(convertGather, "Gather", {featureTable, node});
+    if (failed(feature))
+      return failure();
+    FailureOr<Value> v = s.op(convertGatherElements, "GatherElements", {x, *feature}, {&axis1});
+    if (failed(v))
+      return failure();
+    FailureOr<Value> threshold = s.op(convertGather, "Gather", {thresholdTable, node});
+    if (failed(threshold))
+      return failure();
+    FailureOr<Value> cond;
+    for (Branch kind : kinds) {
+      FailureOr<Value> c;
+      switch (kind) {
+      case Branch::leq: c = s.op(convertLessOrEqual, "LessOrEqual", {*v, *threshold}); break;
+      case Branch::lt: c = s.op(convertLess, "Less", {*v, *threshold}); break;
+      case Branch::gte: c = s.op(convertGreaterOrEqual, "GreaterOrEqual", {*v, *threshold}); break;
+      case Branch::gt: c = s.op(convertGreater, "Greater", {*v, *threshold}); break;
+      case Branch::eq: c = s.op(convertEqual, "Equal", {*v, *threshold}); break;
+      case Branch::neq: {
+        FailureOr<Value> equal = s.op(convertEqual, "Equal", {*v, *threshold});
+        if (failed(equal))
+          return failure();
+        c = s.op(convertNot, "Not", {*equal});
+        break;
+      }
+      case Branch::leaf: break;
+      }
+      if (failed(c))
+        return failure();
+      if (kinds.size() > 1) {
+        // Mixed comparisons: each applies at the nodes of its kind.
+        Value isKind = boolTable([&](int64_t i) { return forest.branch[i] == kind; });
+        FailureOr<Value> here = s.op(convertGather, "Gather", {isKind, node});
+        if (failed(here))
+          return failure();
+        c = s.op(convertAnd, "And", {*here, *c});
+        if (failed(c))
+          return failure();
+      }
+      cond = succeeded(cond) && *cond ? s.op(convertOr, "Or", {*cond, *c}) : c;
+      if (failed(cond))
+        return failure();
+    }
+    if (kinds.empty())
+      break; // every tree is a single leaf
+    if (tracking) {
+      Value tracks = boolTable([&](int64_t i) { return forest.missingTracksTrue[i]; });
+      FailureOr<Value> here = s.op(convertGather, "Gather", {tracks, node});
+      if (failed(here))
+        return failure();
+      FailureOr<Value> missing = s.op(convertIsNaN, "IsNaN", {*v});
+      if (failed(missing))
+        return failure();
+      FailureOr<Value> follows = s.op(convertAnd, "And", {*here, *missing});
+      if (failed(follows))
+        return failure();
+      cond = s.op(convertOr, "Or", {*cond, *follows});
+      if (failed(cond))
+        return failure();
+    }
+    FailureOr<Value> onTrue = s.op(convertGather, "Gather", {trueTable, node});
+    if (failed(onTrue))
+      return failure();
+    FailureOr<Value> onFalse = s.op(convertGather, "Gather", {falseTable, node});
+    if (failed(onFalse))
+      return failure();
+    FailureOr<Value> next = s.op(convertWhere, "Where", {*cond, *onTrue, *onFalse});
+    if (failed(next))
+      return failure();
+    node = *next;
+  }
+  Value leafTable = s.floats({nodes, forest.outputs}, forest.leafValues);
+  FailureOr<Value> leaves = s.op(convertGather, "Gather", {leafTable, node});
+  if (failed(leaves))
+    return failure();
+  onnx::AttributeProto keep = intAttribute("keepdims", 0);
+  onnx::AttributeProto axes = intsAttribute("axes", {1});
+  return n.opset >= 13 ? s.op(convertReduceSum, "ReduceSum", {*leaves, s.int64s({1})}, {&keep})
+                       : s.op(convertReduceSum, "ReduceSum", {*leaves}, {&axes, &keep});
+}
+
+/// Input 0 of a tree ensemble: float32 [N, F].
+FailureOr<Value> treeFeatures(NodeImporter &n) {
+  FailureOr<Value> x = n.requiredInput(0);
+  if (failed(x))
+    return failure();
+  RankedTensorType type = n.inputType(0);
+  if (!type.getElementType().isF32())
+    return n.error() << "input of element type " << type.getElementType()
+                     << " is not supported (float)";
+  if (type.getRank() != 2)
+    return n.error() << "input of rank " << type.getRank() << " is not supported (2: rows x features)";
+  return x;
+}
+
+} // namespace
+
+/// Regression forests (scikit-learn's trees, random forests, gradient
+/// boosting): the sum (SUM) or mean (AVERAGE) over the trees of the weights
+/// of the leaf each tree's walk reaches, plus base_values.
+LogicalResult onnx_import::convertTreeEnsembleRegressor(NodeImporter &n) {
+  if (failed(n.rejectUnknownAttributes(
+          {"aggregate_function", "base_values", "n_targets", "nodes_falsenodeids",
+           "nodes_featureids", "nodes_hitrates", "nodes_missing_value_tracks_true", "nodes_modes",
+           "nodes_nodeids", "nodes_treeids", "nodes_truenodeids", "nodes_values", "post_transform",
+           "target_ids", "target_nodeids", "target_treeids", "target_weights",
+           "nodes_values_as_tensor", "base_values_as_tensor", "target_weights_as_tensor",
+           "nodes_hitrates_as_tensor"})))
+    return failure();
+  if (postTransform(n) != "NONE")
+    return n.error() << "post_transform '" << postTransform(n) << "' is not supported (NONE)";
+  std::string aggregate = n.getString("aggregate_function", "SUM");
+  if (aggregate != "SUM" && aggregate != "AVERAGE")
+    return n.error() << "aggregate_function '" << aggregate << "' is not supported (SUM, AVERAGE)";
+  FailureOr<Value> x = treeFeatures(n);
+  if (failed(x))
+    return failure();
+  int64_t targets = n.getInt("n_targets", 1);
+  if (targets < 1)
+    return n.error() << "n_targets " << targets << " is not positive";
+  FailureOr<Forest> forest = readForest(n, "target", targets, n.inputType(0).getDimSize(1));
+  if (failed(forest))
+    return failure();
+  FailureOr<std::vector<float>> base = getFloats(n, "base_values");
+  if (failed(base))
+    return failure();
+  if (!base->empty() && static_cast<int64_t>(base->size()) != targets)
+    return n.error() << "'base_values' has " << base->size() << " values for " << targets
+                     << " targets";
+  Steps s{n};
+  FailureOr<Value> y = walkForest(n, s, *forest, *x);
+  if (succeeded(y) && aggregate == "AVERAGE")
+    y = s.op(convertDiv, "Div", {*y, s.scalar(static_cast<float>(forest->roots.size()))});
+  if (succeeded(y) && !base->empty())
+    y = s.op(convertAdd, "Add", {*y, s.floats({targets}, *base)});
+  if (failed(y))
+    return failure();
+  n.setOutput(0, *y);
+  return success();
+}
+
+/// Classification forests with three or more classes: per class the sum
+/// over the trees of the reached leaves' weights plus base_values; the label
+/// is the first class of the largest sum, the scores go through
+/// post_transform. ONNX Runtime's two-class rules (a label from the sign of
+/// one class's score, whatever the other's) are refused, not guessed.
+LogicalResult onnx_import::convertTreeEnsembleClassifier(NodeImporter &n) {
+  if (failed(n.rejectUnknownAttributes(
+          {"base_values", "class_ids", "class_nodeids", "class_treeids", "class_weights",
+           "classlabels_int64s", "classlabels_strings", "nodes_falsenodeids", "nodes_featureids",
+           "nodes_hitrates", "nodes_missing_value_tracks_true", "nodes_modes", "nodes_nodeids",
+           "nodes_treeids", "nodes_truenodeids", "nodes_values", "post_transform",
+           "nodes_values_as_tensor", "base_values_as_tensor", "class_weights_as_tensor",
+           "nodes_hitrates_as_tensor"})))
+    return failure();
+  if (failed(rejectStringLabels(n)))
+    return failure();
+  std::string transform = postTransform(n);
+  if (transform != "NONE" && transform != "LOGISTIC" && transform != "SOFTMAX")
+    return n.error() << "post_transform '" << transform
+                     << "' is not supported (NONE, LOGISTIC or SOFTMAX)";
+  llvm::SmallVector<int64_t> labels = n.getInts("classlabels_int64s");
+  int64_t classes = labels.size();
+  if (classes < 3)
+    return n.error() << "a tree classifier of " << classes
+                     << " classes is not supported (3 or more; ONNX Runtime's two-class rules "
+                        "are not implemented)";
+  FailureOr<Value> x = treeFeatures(n);
+  if (failed(x))
+    return failure();
+  FailureOr<Forest> forest = readForest(n, "class", classes, n.inputType(0).getDimSize(1));
+  if (failed(forest))
+    return failure();
+  FailureOr<std::vector<float>> base = getFloats(n, "base_values");
+  if (failed(base))
+    return failure();
+  if (!base->empty() && static_cast<int64_t>(base->size()) != classes)
+    return n.error() << "'base_values' has " << base->size() << " values for " << classes
+                     << " classes";
+  Steps s{n};
+  FailureOr<Value> scores = walkForest(n, s, *forest, *x);
+  if (succeeded(scores) && !base->empty())
+    scores = s.op(convertAdd, "Add", {*scores, s.floats({classes}, *base)});
+  if (failed(scores))
+    return failure();
+  onnx::AttributeProto axis = intAttribute("axis", 1);
+  onnx::AttributeProto keep = intAttribute("keepdims", 0);
+  FailureOr<Value> best = s.op(convertArgMax, "ArgMax", {*scores}, {&axis, &keep});
+  if (failed(best))
+    return failure();
+  FailureOr<Value> label = s.op(convertGather, "Gather", {s.int64s(labels), *best});
+  if (failed(label))
+    return failure();
+  n.setOutput(0, *label);
+  FailureOr<Value> z = scores;
+  if (transform == "LOGISTIC")
+    z = s.op(convertSigmoid, "Sigmoid", {*scores});
+  else if (transform == "SOFTMAX")
+    z = s.op(convertSoftmax, "Softmax", {*scores}, {&axis});
+  if (failed(z))
+    return failure();
+  n.setOutput(1, *z);
   return success();
 }

@@ -147,6 +147,96 @@ def svm_regressor(kernel, supports=5, one_class=0):
     return build
 
 
+def random_forest(rng, trees, features, outputs, max_depth, modes=("BRANCH_LEQ",), thresholds=None):
+    """The nodes_* and leaf-weight attributes of TREES random trees (unbalanced: a branch stops
+    early with probability 1/4), node ids per tree in an order that is not the walk's, every
+    leaf weighing every output. THRESHOLDS, when given, are the values splits choose from."""
+    attrs = {k: [] for k in ("nodes_treeids", "nodes_nodeids", "nodes_featureids", "nodes_values",
+                             "nodes_modes", "nodes_truenodeids", "nodes_falsenodeids",
+                             "nodes_missing_value_tracks_true")}
+    leaves = {k: [] for k in ("treeids", "nodeids", "ids", "weights")}
+    for tree in range(trees):
+        nodes = []
+
+        def grow(depth):
+            index = len(nodes)
+            nodes.append(None)
+            if depth == max_depth or (depth > 0 and rng.random() < 0.25):
+                nodes[index] = ("LEAF",)
+            else:
+                t = float(rng.choice(thresholds)) if thresholds is not None else float(np.float32(rng.standard_normal()))
+                split = (str(rng.choice(modes)), int(rng.integers(features)), t, int(rng.random() < 0.5))
+                true_child = grow(depth + 1)
+                false_child = grow(depth + 1)
+                nodes[index] = split + (true_child, false_child)
+            return index
+        grow(0)
+        # Ids are a permutation of the walk order: the root is not always id 0.
+        ids = [int(i) for i in rng.permutation(len(nodes))]
+        for i, node in enumerate(nodes):
+            attrs["nodes_treeids"].append(tree)
+            attrs["nodes_nodeids"].append(ids[i])
+            if node[0] == "LEAF":
+                attrs["nodes_featureids"].append(0)
+                attrs["nodes_values"].append(0.0)
+                attrs["nodes_modes"].append("LEAF")
+                attrs["nodes_truenodeids"].append(0)
+                attrs["nodes_falsenodeids"].append(0)
+                attrs["nodes_missing_value_tracks_true"].append(0)
+                for o in range(outputs):
+                    leaves["treeids"].append(tree)
+                    leaves["nodeids"].append(ids[i])
+                    leaves["ids"].append(o)
+                    leaves["weights"].append(float(np.float32(rng.standard_normal())))
+            else:
+                mode, feature, t, tracks, true_child, false_child = node
+                attrs["nodes_featureids"].append(feature)
+                attrs["nodes_values"].append(t)
+                attrs["nodes_modes"].append(mode)
+                attrs["nodes_truenodeids"].append(ids[true_child])
+                attrs["nodes_falsenodeids"].append(ids[false_child])
+                attrs["nodes_missing_value_tracks_true"].append(tracks)
+    return attrs, leaves
+
+
+def tree_regressor(aggregate, trees, targets, modes=("BRANCH_LEQ",), missing=False, grid=False):
+    def build(name, rng):
+        features = 5
+        thresholds = [-1.0, -0.5, 0.0, 0.5, 1.0] if grid else None
+        attrs, leaves = random_forest(rng, trees, features, targets, 4, modes, thresholds)
+        x = floats(rng, 8, features)
+        if grid:
+            # Exactly at thresholds: the comparisons' equality cases.
+            x = rng.choice(thresholds, size=(8, features)).astype(np.float32)
+        if missing:
+            x[1, :] = np.nan
+            x[4, 2] = np.nan
+        node = ml("TreeEnsembleRegressor", ["X"], ["Y"], n_targets=targets,
+                  aggregate_function=aggregate, base_values=floats(rng, targets).tolist(),
+                  target_treeids=leaves["treeids"], target_nodeids=leaves["nodeids"],
+                  target_ids=leaves["ids"], target_weights=leaves["weights"], **attrs)
+        return model_of(name, [node], [tensor("X", TensorProto.FLOAT, [8, features])],
+                        [tensor("Y", TensorProto.FLOAT, [8, targets])]), [x]
+    return build
+
+
+def tree_classifier(transform, classes):
+    def build(name, rng):
+        features = 6
+        attrs, leaves = random_forest(rng, 4, features, classes, 5)
+        x = floats(rng, 10, features)
+        labels = [int(v) for v in rng.permutation(classes) * 3 + 1]
+        node = ml("TreeEnsembleClassifier", ["X"], ["label", "scores"],
+                  classlabels_int64s=labels, post_transform=transform,
+                  base_values=floats(rng, classes).tolist(),
+                  class_treeids=leaves["treeids"], class_nodeids=leaves["nodeids"],
+                  class_ids=leaves["ids"], class_weights=leaves["weights"], **attrs)
+        return model_of(name, [node], [tensor("X", TensorProto.FLOAT, [10, features])],
+                        [tensor("label", TensorProto.INT64, [10]),
+                         tensor("scores", TensorProto.FLOAT, [10, classes])]), [x]
+    return build
+
+
 def pipeline(name, rng):
     """StandardScaler -> Normalizer -> LogisticRegression, as skl2onnx converts it (without
     ZipMap): labels and class probabilities."""
@@ -186,6 +276,14 @@ MODELS = {
     "svm_regressor_sigmoid": svm_regressor("SIGMOID"),
     "svm_regressor_weights": svm_regressor("LINEAR", supports=0),
     "svm_one_class": svm_regressor("RBF", one_class=1),
+    "tree_regressor_sum": tree_regressor("SUM", 3, 2),
+    "tree_regressor_average": tree_regressor("AVERAGE", 5, 1, missing=True),
+    "tree_regressor_modes": tree_regressor("SUM", 4, 1, modes=("BRANCH_LEQ", "BRANCH_LT", "BRANCH_GTE",
+                                                            "BRANCH_GT", "BRANCH_EQ", "BRANCH_NEQ"),
+                                           grid=True),
+    "tree_classifier_softmax": tree_classifier("SOFTMAX", 4),
+    "tree_classifier_none": tree_classifier("NONE", 3),
+    "tree_classifier_logistic": tree_classifier("LOGISTIC", 5),
     "pipeline": pipeline,
 }
 
