@@ -162,7 +162,9 @@ inline constexpr llvm::StringLiteral microsoftDomain = "com.microsoft";
   X(Constant) X(Identity) X(Dropout) X(Slice) X(Split) X(Tile) X(Expand) X(DepthToSpace)          \
   X(SpaceToDepth) X(ConstantOfShape) X(Range) X(Size) X(Trilu) X(OneHot) X(GatherElements)       \
   /* OnnxQuantized.cpp */                                                                          \
-  X(QLinearConv) X(QLinearMatMul) X(ConvInteger) X(MatMulInteger)
+  X(QLinearConv) X(QLinearMatMul) X(ConvInteger) X(MatMulInteger)                                 \
+  /* OnnxRecurrent.cpp */                                                                          \
+  X(RNN) X(GRU) X(LSTM)
 
 // Operators of the com.microsoft domain (ONNX Runtime's quantizer writes them), in
 // OnnxQuantized.cpp; supported-ops.txt lists them as com.microsoft:<name>.

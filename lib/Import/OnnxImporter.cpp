@@ -385,6 +385,8 @@ static Arity getArity(llvm::StringRef op, int64_t opset) {
       .Cases("QLinearSigmoid", "QLinearLeakyRelu", {1, 4, 5, 1, 1})
       .Case("QLinearConcat", {1, 5, many, 1, 1})
       .Case("QGemm", {1, 6, 9, 1, 1})
+      .Cases("RNN", "GRU", {7, 3, 6, 0, 2})
+      .Case("LSTM", {7, 3, 8, 0, 3})
       // ai.onnx.ml, version 1.
       .Cases("Scaler", "Binarizer", "Normalizer", "Imputer", "LinearRegressor", "SVMRegressor",
              "TreeEnsembleRegressor", {1, 1, 1, 1, 1})

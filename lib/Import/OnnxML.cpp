@@ -11,7 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "NodeImporter.h"
+#include "Compose.h"
 
 #include "llvm/ADT/StringSwitch.h"
 
@@ -43,48 +43,6 @@ LogicalResult rejectStringLabels(NodeImporter &n) {
                         "classes that are integers)";
   return success();
 }
-
-onnx::AttributeProto intAttribute(llvm::StringRef name, int64_t value) {
-  onnx::AttributeProto attr;
-  attr.set_name(name.str());
-  attr.set_type(onnx::AttributeProto::INT);
-  attr.set_i(value);
-  return attr;
-}
-
-onnx::AttributeProto intsAttribute(llvm::StringRef name, llvm::ArrayRef<int64_t> values) {
-  onnx::AttributeProto attr;
-  attr.set_name(name.str());
-  attr.set_type(onnx::AttributeProto::INTS);
-  for (int64_t v : values)
-    attr.add_ints(v);
-  return attr;
-}
-
-/// The default-domain operators the ML operators are written in.
-struct Steps {
-  NodeImporter &n;
-
-  FailureOr<Value> op(ConvertFn convert, llvm::StringRef type, llvm::ArrayRef<Value> inputs,
-                      llvm::ArrayRef<const onnx::AttributeProto *> attributes = {}) {
-    return n.convertAs(convert, type, inputs, attributes);
-  }
-  FailureOr<Value> toFloat(Value x) {
-    if (cast<RankedTensorType>(x.getType()).getElementType().isF32())
-      return x;
-    onnx::AttributeProto to = intAttribute("to", onnx::TensorProto::FLOAT);
-    return op(convertCast, "Cast", {x}, {&to});
-  }
-  Value floats(llvm::ArrayRef<int64_t> shape, llvm::ArrayRef<float> values) {
-    auto type = n.tensorType(shape, n.builder.getF32Type());
-    return n.constant(DenseElementsAttr::get(type, values));
-  }
-  Value scalar(float value) { return floats({}, {value}); }
-  Value int64s(llvm::ArrayRef<int64_t> values) {
-    auto type = n.tensorType({static_cast<int64_t>(values.size())}, n.builder.getI64Type());
-    return n.constant(DenseElementsAttr::get(type, values));
-  }
-};
 
 /// Input 0 as float32 (ONNX Runtime casts float64, int64 and int32 inputs
 /// element by element), of rank 1 or 2 unless `anyRank`.
