@@ -164,7 +164,9 @@ inline constexpr llvm::StringLiteral microsoftDomain = "com.microsoft";
   /* OnnxQuantized.cpp */                                                                          \
   X(QLinearConv) X(QLinearMatMul) X(ConvInteger) X(MatMulInteger)                                 \
   /* OnnxRecurrent.cpp */                                                                          \
-  X(RNN) X(GRU) X(LSTM)
+  X(RNN) X(GRU) X(LSTM)                                                                            \
+  /* OnnxSignal.cpp */                                                                             \
+  X(HannWindow) X(HammingWindow) X(BlackmanWindow) X(MelWeightMatrix) X(DFT) X(STFT)
 
 // Operators of the com.microsoft domain (ONNX Runtime's quantizer writes them), in
 // OnnxQuantized.cpp; supported-ops.txt lists them as com.microsoft:<name>.

@@ -387,6 +387,10 @@ static Arity getArity(llvm::StringRef op, int64_t opset) {
       .Case("QGemm", {1, 6, 9, 1, 1})
       .Cases("RNN", "GRU", {7, 3, 6, 0, 2})
       .Case("LSTM", {7, 3, 8, 0, 3})
+      .Cases("HannWindow", "HammingWindow", "BlackmanWindow", {17, 1, 1, 1, 1})
+      .Case("MelWeightMatrix", {17, 5, 5, 1, 1})
+      .Case("DFT", {17, 1, opset < 20 ? 2 : 3, 1, 1})
+      .Case("STFT", {17, 2, 4, 1, 1})
       // ai.onnx.ml, version 1.
       .Cases("Scaler", "Binarizer", "Normalizer", "Imputer", "LinearRegressor", "SVMRegressor",
              "TreeEnsembleRegressor", {1, 1, 1, 1, 1})
