@@ -118,6 +118,14 @@ public:
   FailureOr<Value> convertAs(ConvertFn convert, llvm::StringRef opType, llvm::ArrayRef<Value> inputs,
                              llvm::ArrayRef<const onnx::AttributeProto *> attributes);
 
+  /// Converts the nodes of `graph`, the body of a control-flow operator (the
+  /// graph attribute `what`), in their order, with its inputs bound to
+  /// `inputs` by position and the enclosing graphs' tensors visible; returns
+  /// its outputs. The body's own tensor names leave the table afterwards.
+  FailureOr<llvm::SmallVector<Value>> importSubgraph(const onnx::GraphProto &graph,
+                                                     llvm::ArrayRef<Value> inputs,
+                                                     llvm::StringRef what);
+
 private:
   /// The attribute `name` if it has `expectedType` (an AttributeProto type).
   const onnx::AttributeProto *typedAttribute(llvm::StringRef name, int expectedType) const;
@@ -166,7 +174,9 @@ inline constexpr llvm::StringLiteral microsoftDomain = "com.microsoft";
   /* OnnxRecurrent.cpp */                                                                          \
   X(RNN) X(GRU) X(LSTM)                                                                            \
   /* OnnxSignal.cpp */                                                                             \
-  X(HannWindow) X(HammingWindow) X(BlackmanWindow) X(MelWeightMatrix) X(DFT) X(STFT)
+  X(HannWindow) X(HammingWindow) X(BlackmanWindow) X(MelWeightMatrix) X(DFT) X(STFT)                 \
+  /* OnnxControlFlow.cpp */                                                                        \
+  X(If) X(Loop)
 
 // Operators of the com.microsoft domain (ONNX Runtime's quantizer writes them), in
 // OnnxQuantized.cpp; supported-ops.txt lists them as com.microsoft:<name>.

@@ -14,6 +14,8 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/Verifier.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -106,9 +108,32 @@ FailureOr<llvm::SmallVector<int64_t>> NodeImporter::constantInts(unsigned i,
 LogicalResult NodeImporter::requireConstant(unsigned i, llvm::StringRef what) const {
   InFlightDiagnostic diag = error();
   diag << what << " (input " << i << ") must be known at compile time";
-  if (isa_and_nonnull<BlockArgument>(input(i)))
+  if (isa_and_nonnull<BlockArgument>(input(i))) {
     diag << "; graph input '" << node.input(i)
          << "' can be bound to its value with --bind " << node.input(i) << "=FILE.pb";
+    return diag;
+  }
+  // Computed from graph inputs: name them, each a way to make it constant.
+  llvm::SetVector<Value> arguments;
+  llvm::SmallVector<Value> pending{input(i)};
+  llvm::DenseSet<Value> seen;
+  while (!pending.empty()) {
+    Value v = pending.pop_back_val();
+    if (!v || !seen.insert(v).second)
+      continue;
+    if (isa<BlockArgument>(v))
+      arguments.insert(v);
+    else if (Operation *def = v.getDefiningOp())
+      pending.append(def->operand_begin(), def->operand_end());
+  }
+  for (Value arg : arguments) {
+    for (const auto &[name, value] : values)
+      if (value == arg) {
+        diag << "; it depends on graph input '" << name.str()
+             << "', which can be bound to its value with --bind " << name.str() << "=FILE.pb";
+        break;
+      }
+  }
   return diag;
 }
 
@@ -254,6 +279,107 @@ NodeImporter::convertAs(ConvertFn convert, llvm::StringRef opType, llvm::ArrayRe
   return result;
 }
 
+static LogicalResult checkArity(const onnx::NodeProto &node, int64_t opset, Location loc);
+
+/// The location of a node of a body: named `<outer>/<body>/<name>`, in the file the
+/// outer node's location names.
+static Location bodyNodeLocation(Location outer, llvm::StringRef outerName,
+                                 const onnx::NodeProto &node, unsigned index) {
+  MLIRContext *context = outer->getContext();
+  Location file = outer;
+  outer->walk([&](Location l) {
+    if (isa<FileLineColLoc>(l))
+      file = l;
+    return WalkResult::advance();
+  });
+  std::string name = outerName.str() + "/" +
+                     (node.name().empty() ? "#" + std::to_string(index) : node.name());
+  return nodeLocation(context, cast<FileLineColLoc>(file).getFilename(), name, node.op_type());
+}
+
+FailureOr<llvm::SmallVector<Value>>
+NodeImporter::importSubgraph(const onnx::GraphProto &graph, llvm::ArrayRef<Value> inputs,
+                             llvm::StringRef what) {
+  if (graph.input_size() != static_cast<int>(inputs.size()))
+    return error() << what << " takes " << graph.input_size() << " inputs, not the "
+                   << inputs.size() << " the operator gives it",
+           failure();
+  // Names the body defines, removed when it is done (what they shadowed is
+  // put back).
+  llvm::SmallVector<std::pair<std::string, Value>> saved;
+  auto define = [&](const std::string &name, Value v) {
+    saved.push_back({name, values.lookup(name)});
+    values[name] = v;
+  };
+  auto restore = [&] {
+    for (auto &[name, old] : llvm::reverse(saved)) {
+      if (old)
+        values[name] = old;
+      else
+        values.erase(name);
+    }
+  };
+  std::string outerName =
+      (node.name().empty() ? std::string(node.op_type()) : node.name()) + "/" + what.str();
+  auto fail = [&]() -> FailureOr<llvm::SmallVector<Value>> {
+    restore();
+    return failure();
+  };
+  for (const onnx::TensorProto &init : graph.initializer()) {
+    FailureOr<DenseElementsAttr> value = convertTensor(builder.getContext(), init, modelDir, errorFn());
+    if (failed(value))
+      return fail();
+    define(init.name(), constant(*value));
+  }
+  for (const auto &[i, input] : llvm::enumerate(graph.input()))
+    define(input.name(), inputs[i]);
+  for (const auto &[i, inner] : llvm::enumerate(graph.node())) {
+    Location innerLoc = bodyNodeLocation(loc, outerName, inner, i);
+    bool defaultDomain = inner.domain().empty() || inner.domain() == "ai.onnx";
+    ConvertFn convert = defaultDomain ? lookupConverter(inner.op_type()) : nullptr;
+    if (!convert) {
+      emitError(innerLoc) << "operator not supported (domain '"
+                          << (defaultDomain ? "ai.onnx" : inner.domain()) << "', opset " << opset
+                          << ")";
+      return fail();
+    }
+    if (failed(checkArity(inner, opset, innerLoc)))
+      return fail();
+    for (const std::string &in : inner.input())
+      if (!in.empty() && !values.count(in)) {
+        emitError(innerLoc) << "input '" << in << "' is neither an input of " << what
+                            << ", a tensor of an enclosing graph nor an earlier node's output";
+        return fail();
+      }
+    NodeImporter importer(builder, inner, opset, innerLoc, values, modelDir);
+    LogicalResult converted = convert(importer);
+    if (failed(importer.checkAttributeTypes()) || failed(converted))
+      return fail();
+    for (const std::string &out : inner.output())
+      if (!out.empty()) {
+        // The converter wrote it into the table; record it for removal.
+        Value v = values.lookup(out);
+        if (!v) {
+          emitError(innerLoc) << "output '" << out << "' is not supported";
+          return fail();
+        }
+        values.erase(out);
+        define(out, v);
+      }
+  }
+  llvm::SmallVector<Value> outputs;
+  for (const onnx::ValueInfoProto &out : graph.output()) {
+    Value v = values.lookup(out.name());
+    if (!v) {
+      error() << what << " output '" << out.name() << "' is computed by none of its nodes";
+      return fail();
+    }
+    outputs.push_back(v);
+  }
+  restore();
+  return outputs;
+}
+
 //===----------------------------------------------------------------------===//
 // Operator table
 //===----------------------------------------------------------------------===//
@@ -391,6 +517,8 @@ static Arity getArity(llvm::StringRef op, int64_t opset) {
       .Case("MelWeightMatrix", {17, 5, 5, 1, 1})
       .Case("DFT", {17, 1, opset < 20 ? 2 : 3, 1, 1})
       .Case("STFT", {17, 2, 4, 1, 1})
+      .Case("If", {1, 1, 1, 1, many})
+      .Case("Loop", {1, 2, many, 1, many})
       // ai.onnx.ml, version 1.
       .Cases("Scaler", "Binarizer", "Normalizer", "Imputer", "LinearRegressor", "SVMRegressor",
              "TreeEnsembleRegressor", {1, 1, 1, 1, 1})

@@ -129,10 +129,18 @@ def all_cases(testdata):
 
 
 def operator_names(model):
-    """The operators of an onnx.ModelProto's graph, `Op` for the default domain and
-    `domain:Op` for another."""
-    return {n.op_type if n.domain in ("", "ai.onnx") else n.domain + ":" + n.op_type
-            for n in model.graph.node}
+    """The operators of an onnx.ModelProto's graph and of the graphs in its nodes' attributes
+    (If's branches, Loop's body), `Op` for the default domain and `domain:Op` for another."""
+    names = set()
+    graphs = [model.graph]
+    while graphs:
+        graph = graphs.pop()
+        for n in graph.node:
+            names.add(n.op_type if n.domain in ("", "ai.onnx") else n.domain + ":" + n.op_type)
+            for a in n.attribute:
+                graphs.extend([a.g] if a.HasField("g") else [])
+                graphs.extend(a.graphs)
+    return names
 
 
 def model_operators(path, in_process=False):
@@ -147,9 +155,13 @@ def model_operators(path, in_process=False):
             return "%s: %s" % (type(e).__name__, e)
     # operator_names, without importing this file (and lit) in the child.
     script = ("import onnx, sys\n"
-              "m = onnx.load(sys.argv[1])\n"
-              "print(' '.join(sorted({n.op_type if n.domain in ('', 'ai.onnx')\n"
-              "                       else n.domain + ':' + n.op_type for n in m.graph.node})))\n")
+              "names, graphs = set(), [onnx.load(sys.argv[1]).graph]\n"
+              "while graphs:\n"
+              "    for n in graphs.pop().node:\n"
+              "        names.add(n.op_type if n.domain in ('', 'ai.onnx') else n.domain + ':' + n.op_type)\n"
+              "        for a in n.attribute:\n"
+              "            graphs.extend(([a.g] if a.HasField('g') else []) + list(a.graphs))\n"
+              "print(' '.join(sorted(names)))\n")
     out = subprocess.run([PYTHON, "-c", script, path], capture_output=True, text=True)
     if out.returncode != 0:
         lines = out.stderr.strip().splitlines()
