@@ -3,7 +3,8 @@
 
 usage: ptq_check.py --tinyc PATH --runner PATH --ort-reference PATH --work DIR
                     [--strip-qdq] [--calibration N] [--holdout M] [--seed S]
-                    [--min-top1 FRACTION] [--min-sqnr DB] [--max-error F] [--target T] MODEL_DIR
+                    [--min-top1 FRACTION] [--min-classes N] [--min-sqnr DB] [--max-error F]
+                    [--scale-min S] [--target T] MODEL_DIR
 
 MODEL_DIR holds model.onnx and test_data_set_0/input_0.pb (one graph input). With --strip-qdq
 the model is a QDQ model made float here: each DequantizeLinear of an initializer becomes its
@@ -12,14 +13,17 @@ pair on an activation is removed.
 
 Inputs are made here, deterministically from --seed: N calibration sets and M hold-out sets,
 each input x = a * x0 + b * std(x0) * noise, with x0 the bundled input, noise standard normal
-and a, b drawn per set (a in [0, 1.5], b in [0, 1]), so that the float model's classes vary.
+and a, b drawn per set (a in [0, 1.5], b in [0, 1]), plus for rank-2 and rank-4 inputs a smooth
+random field (a coarse random grid upsampled) of up to 2 std(x0), all times a factor drawn
+log-uniformly in [--scale-min, 1] (default 1), so that the float model's classes vary.
 No hold-out set is a calibration set (other draws of the generator). ONNX Runtime (through
 ort-reference) computes the float model's outputs on the hold-out sets; tinyc-run compiles the
 float model with --quantize=int8 --calibration=WORK/calibration and runs it on them. Then:
 
   --min-top1 F   the argmax of the quantized output equals the float model's on at least F of
-                 the hold-out sets, and the float model's argmax takes at least two values over
-                 them (else the check could not tell a constant output from a right one);
+                 the hold-out sets, and the float model's argmax takes at least --min-classes
+                 values over them (default 2: else the check could not tell a constant output
+                 from a right one; with 1, pair it with --max-error);
   --min-sqnr DB  the SQNR of the quantized outputs against the float ones over the hold-out
                  sets is at least DB (only where tinyc-run prints every value: up to 64);
   --max-error F  the largest |quantized - float| output over the hold-out sets is at most F of
@@ -137,6 +141,8 @@ def main():
     p.add_argument("--min-top1", type=float)
     p.add_argument("--min-sqnr", type=float)
     p.add_argument("--max-error", type=float)
+    p.add_argument("--min-classes", type=int, default=2)
+    p.add_argument("--scale-min", type=float, default=1.0)
     p.add_argument("--target", default="x86-64")
     p.add_argument("--tinyc-arg", action="append", default=[])
     args = p.parse_args()
@@ -162,6 +168,10 @@ def main():
         # Images (N, C, H, W or N, H, W, C): a random coarse grid, upsampled, so that the
         # inputs have shapes and shading and not only pixel noise.
         shape = x0.shape
+        if x0.ndim == 2:  # features (N, K): a coarse random curve along them
+            cells = int(rng.integers(2, 33))
+            idx = np.minimum((np.arange(shape[1]) * cells) // shape[1], cells - 1)
+            return rng.standard_normal((shape[0], cells))[:, idx]
         spatial = (2, 3) if shape[1] <= 4 else (1, 2)
         cells = int(rng.integers(2, 9))
         coarse_shape = list(shape)
@@ -176,8 +186,10 @@ def main():
     def draw():
         a, b = rng.uniform(0.0, 1.5), rng.uniform(0.0, 1.0)
         x = a * x0 + b * std * rng.standard_normal(x0.shape)
-        if x0.ndim == 4:
+        if x0.ndim in (2, 4):
             x = x + rng.uniform(0.0, 2.0) * std * smooth_field()
+        if args.scale_min < 1.0:
+            x = x * np.exp(rng.uniform(np.log(args.scale_min), 0.0))
         return x
 
     calibration = os.path.join(args.work, "calibration")
@@ -241,8 +253,9 @@ def main():
         if agree < args.min_top1:
             print("FAIL: top-1 agreement below %.3f" % args.min_top1)
             ok = False
-        if classes < 2:
-            print("FAIL: the float model gives one class on every hold-out set")
+        if classes < args.min_classes:
+            print("FAIL: the float model gives fewer than %d classes over the hold-out sets" %
+                  args.min_classes)
             ok = False
     if args.min_sqnr is not None and not (complete and sqnr >= args.min_sqnr):
         print("FAIL: output SQNR below %.1f dB (or not all outputs printed)" % args.min_sqnr)
