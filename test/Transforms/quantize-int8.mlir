@@ -1,5 +1,6 @@
 // RUN: not tinyc-opt %s -split-input-file -pass-pipeline='builtin.module(func.func(tinyc-quantize-int8))' 2>/dev/null | FileCheck %s
 // RUN: not tinyc-opt %s -split-input-file -pass-pipeline='builtin.module(func.func(tinyc-quantize-int8))' 2>&1 >/dev/null | FileCheck %s --check-prefix=ERR
+// RUN: not tinyc-opt %s -split-input-file -pass-pipeline='builtin.module(func.func(tinyc-quantize-int8{percentile=75}))' 2>/dev/null | FileCheck %s --check-prefix=P75
 
 // Two calibration sets, x = [-1, 3] and [0, 2]. Hand-checked (numpy in float32):
 // the input's range [-1, 3] gives scale 4/255 = 0.0156862754 and zero point
@@ -51,4 +52,23 @@ func.func @gemm(%x: tensor<1x2xf32>) -> tensor<1x2xf32> attributes {tinyc.calibr
 func.func @uncalibrated(%x: tensor<1x2xf32>) -> tensor<1x2xf32> {
   %r = tinyc.activation %x <relu> : tensor<1x2xf32> -> tensor<1x2xf32>
   return %r : tensor<1x2xf32>
+}
+
+// -----
+
+// The range of an input read by a Softmax (a graph input is quantized too). With min/max,
+// [-10, 100]: scale 110/255 = 0.431372553, zero point round(-128 + 10/scale) = -105.
+// CHECK-LABEL: func.func @percentile
+// CHECK-DAG: tinyc.constant dense<0.431372553> : tensor<f32>
+// CHECK-DAG: tinyc.constant dense<-105> : tensor<i8>
+// With the 75th percentile: the sorted values -10, 1, 2, 3, 100 give 3 at index
+// round(0.75 * 4) = 3 and 1 at index 1; widened to hold 0, [0, 3]: scale 3/255 =
+// 0.0117647061, zero point -128.
+// P75-LABEL: func.func @percentile
+// P75-DAG: tinyc.constant dense<0.0117647061> : tensor<f32>
+// P75-DAG: tinyc.constant dense<-128> : tensor<i8>
+// P75: tinyc.quantize %arg0
+func.func @percentile(%x: tensor<1x5xf32>) -> tensor<1x5xf32> attributes {tinyc.calibration = [[dense<[[-10.0, 1.0, 2.0, 3.0, 100.0]]> : tensor<1x5xf32>]]} {
+  %s = tinyc.softmax %x {axis = 1 : i64} : tensor<1x5xf32> -> tensor<1x5xf32>
+  return %s : tensor<1x5xf32>
 }
