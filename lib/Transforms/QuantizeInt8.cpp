@@ -88,11 +88,9 @@ int64_t broadcastIndex(int64_t outIndex, llvm::ArrayRef<int64_t> outShape,
   return in;
 }
 
-/// Host values of a constant (floats and integers as doubles).
-std::optional<Data> readConstant(Value v) {
-  DenseElementsAttr attr;
-  if (!matchPattern(v, m_Constant(&attr)))
-    return std::nullopt;
+/// Host values of a dense attribute (floats and integers as doubles; a
+/// splat expanded), or nothing for an element type it cannot hold.
+std::optional<Data> readDense(DenseElementsAttr attr) {
   Data d;
   d.reserve(attr.getNumElements());
   if (isa<FloatType>(attr.getElementType())) {
@@ -111,6 +109,14 @@ std::optional<Data> readConstant(Value v) {
     d.push_back(isUnsigned ? static_cast<double>(x.getZExtValue())
                            : static_cast<double>(x.getSExtValue()));
   return d;
+}
+
+/// Host values of a constant.
+std::optional<Data> readConstant(Value v) {
+  DenseElementsAttr attr;
+  if (!matchPattern(v, m_Constant(&attr)))
+    return std::nullopt;
+  return readDense(attr);
 }
 
 DenseElementsAttr writeAttr(RankedTensorType type, const Data &d) {
@@ -246,25 +252,9 @@ private:
         if (operand == v)
           return *data;
     }
-    if (auto dense = dyn_cast_or_null<DenseElementsAttr>(attr)) {
-      Data values;
-      if (isa<FloatType>(dense.getElementType())) {
-        for (llvm::APFloat x : dense.getValues<llvm::APFloat>()) {
-          bool lost;
-          x.convert(llvm::APFloat::IEEEdouble(), llvm::APFloat::rmNearestTiesToEven, &lost);
-          values.push_back(x.convertToDouble());
-        }
-      } else {
-        bool isUnsigned = dense.getElementType().isUnsignedInteger() ||
-                          dense.getElementType().isInteger(1);
-        for (const llvm::APInt &x : dense.getValues<llvm::APInt>())
-          values.push_back(isUnsigned ? static_cast<double>(x.getZExtValue())
-                                      : static_cast<double>(x.getSExtValue()));
-      }
-      if (dense.isSplat())
-        values.assign(countOf(shapeOf(op->getResult(0))), values.front());
-      return values;
-    }
+    if (auto dense = dyn_cast_or_null<DenseElementsAttr>(attr))
+      if (std::optional<Data> values = readDense(dense))
+        return *values;
     op->emitError("calibration cannot evaluate ") << op->getName();
     return failure();
   }
@@ -616,10 +606,12 @@ struct TinycQuantizeInt8 : public mlir::tinyc::impl::TinycQuantizeInt8Base<Tinyc
           func.emitError("a calibration tensor's type is not its input's ") << arg.getType();
           return signalPassFailure();
         }
-        OpBuilder b(func.getContext());
-        Value v = b.create<ConstantOp>(func.getLoc(), dense);
-        values.push_back(*readConstant(v));
-        v.getDefiningOp()->erase();
+        std::optional<Data> data = readDense(dense);
+        if (!data) {
+          func.emitError("a calibration tensor's element type is not a number type");
+          return signalPassFailure();
+        }
+        values.push_back(std::move(*data));
       }
       inputs.push_back(std::move(values));
     }
