@@ -76,6 +76,14 @@ config.environment["TINYC_ORT_DIR"] = os.path.abspath(
 config.substitutions.append((
     "%ort-reference", "%s %s" % (python, os.path.join(src, "tools", "ort-reference", "ort-reference"))))
 
+# The check of --quantize=int8 against the float model in ONNX Runtime (test/Quantized/ptq-*).
+config.substitutions.append((
+    "%ptq-check", "%s %s --tinyc %s --runner %s --ort-reference %s" % (
+        python, os.path.join(src, "test", "tools", "ptq_check.py"),
+        os.path.join(config.tinyc_tools_dir, "tinyc"),
+        os.path.join(src, "tools", "tinyc-run", "tinyc-run"),
+        os.path.join(src, "tools", "ort-reference", "ort-reference"))))
+
 # lit itself, for the tests of the conformance runner (a lit format) on small suites they build.
 config.substitutions.append((
     "%lit", "%s %s" % (python, os.path.join(os.path.dirname(os.path.dirname(lit.__file__)), "lit.py"))))

@@ -34,6 +34,14 @@ std::vector<std::string> tinyc::getOptionalPasses() {
 }
 
 void tinyc::buildTensorPipeline(OpPassManager &pm, const PipelineOptions &options) {
+  // A float model made QDQ from its calibration ranges, before anything else
+  // changes the graph the ranges were measured on; integer islands then
+  // compile it like any QDQ model.
+  if (options.quantizeInt8) {
+    TinycQuantizeInt8Options quantize;
+    quantize.percentile = options.calibrationPercentile;
+    pm.addNestedPass<func::FuncOp>(createTinycQuantizeInt8(quantize));
+  }
   // Before anything folds a DequantizeLinear of a constant weight into
   // float: the integer islands read the weights' integers.
   if (options.isEnabled("tinyc-integer-islands"))

@@ -4,7 +4,10 @@
 
 #include "tinyc/Dialect/TinycDialect.h"
 #include "tinyc/Import/OnnxImporter.h"
+#include "tinyc/Transforms/Passes.h"
 #include "tinyc/Transforms/Rewrites.h"
+
+#include <cmath>
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Object/ObjectFile.h"
@@ -80,6 +83,25 @@ LayerCosts tinyc::measureLayers(func::FuncOp main) {
   return costs;
 }
 
+std::vector<LayerSqnr> tinyc::readQuantizationSqnr(func::FuncOp main) {
+  std::vector<LayerSqnr> layers;
+  auto entries = main->getAttrOfType<ArrayAttr>(kQuantizationSqnrAttr);
+  if (!entries)
+    return layers;
+  for (Attribute entry : entries) {
+    auto fields = cast<ArrayAttr>(entry);
+    Location loc = cast<LocationAttr>(fields[0]);
+    LayerSqnr layer;
+    std::vector<std::string> nodes = nodesOf(loc);
+    layer.node = nodes.empty() ? "(unnamed)" : nodes.front();
+    layer.op = describeOnnxLocation(loc).opType;
+    layer.db = cast<FloatAttr>(fields[1]).getValueAsDouble();
+    layer.output = cast<BoolAttr>(fields[2]).getValue();
+    layers.push_back(layer);
+  }
+  return layers;
+}
+
 void tinyc::measureObject(llvm::StringRef object, CompileReport &report) {
   auto file = llvm::object::ObjectFile::createObjectFile(llvm::MemoryBufferRef(object, "model.o"));
   if (!file) {
@@ -137,8 +159,14 @@ void tinyc::printReport(const CompileReport &report, bool json, llvm::raw_ostrea
       layer["applied"] = std::move(applied);
       layers.push_back(std::move(layer));
     }
+    llvm::json::Array quantization;
+    for (const LayerSqnr &q : report.quantization)
+      quantization.push_back(llvm::json::Object{
+          {"node", q.node}, {"op", q.op}, {"graph_output", q.output},
+          {"sqnr_db", std::isfinite(q.db) ? llvm::json::Value(q.db) : llvm::json::Value(nullptr)}});
     llvm::json::Object root{
         {"model", report.model}, {"target", report.target}, {"layers", std::move(layers)},
+        {"quantization_sqnr", std::move(quantization)},
         {"totals",
          llvm::json::Object{{"kernels_before", before.kernels}, {"kernels_after", after.kernels},
                             {"macs_before", before.macs}, {"macs_after", after.macs},
@@ -181,6 +209,18 @@ void tinyc::printReport(const CompileReport &report, bool json, llvm::raw_ostrea
                       "arena {5} bytes\n",
                       report.text, report.rodata, report.data, report.bss,
                       report.text + report.rodata + report.data, report.arena);
+  if (!report.quantization.empty()) {
+    os << "int8 quantization: SQNR per layer on the calibration set (fake-quantized simulation "
+          "against the float model)\n";
+    for (const LayerSqnr &q : report.quantization) {
+      std::string shown = q.node.size() > 40
+                              ? q.node.substr(0, 18) + "..." + q.node.substr(q.node.size() - 19)
+                              : q.node;
+      std::string db = std::isfinite(q.db) ? llvm::formatv("{0:F1} dB", q.db).str() : "exact";
+      os << llvm::formatv("  {0,-40} {1,-18} {2,10}{3}\n", shown, q.op, db,
+                          q.output ? "  (float graph output)" : "");
+    }
+  }
   if (report.stackBytes)
     os << llvm::formatv("stack: at most {0} bytes per call\n", *report.stackBytes);
   else

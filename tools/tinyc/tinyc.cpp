@@ -9,6 +9,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Calibration.h"
+
 #include "tinyc/Dialect/TinycDialect.h"
 #include "tinyc/Import/OnnxImporter.h"
 #include "tinyc/Pipeline/Pipeline.h"
@@ -96,6 +98,22 @@ cl::opt<std::string> sparseKernel(
     cl::desc("Code for layers with zero weights: auto (the cost model, default), dense, "
              "arrays or unrolled"),
     cl::value_desc("form"), cl::init("auto"), cl::cat(category));
+cl::opt<std::string> quantize(
+    "quantize",
+    cl::desc("Post-training quantization of a float model: int8 (per-channel symmetric int8 "
+             "weights, per-tensor asymmetric int8 activations from --calibration ranges, int32 "
+             "biases)"),
+    cl::value_desc("int8"), cl::cat(category));
+cl::opt<std::string> calibration(
+    "calibration",
+    cl::desc("Calibration inputs for --quantize: a folder of test_data_set_*/input_<i>.pb, or of "
+             "input_<k>.pb (or .npy) files taken in graph-input order, any number of sets"),
+    cl::value_desc("dir"), cl::cat(category));
+cl::opt<double> calibrationPercentile(
+    "calibration-percentile",
+    cl::desc("Activation ranges from this percentile of the calibration values and its "
+             "complement instead of min/max (in (50, 100]; default 100: min/max)"),
+    cl::value_desc("p"), cl::init(100.0), cl::cat(category));
 cl::opt<bool> listPasses("list-passes", cl::desc("List the optional passes and exit"),
                          cl::cat(category));
 cl::opt<bool> layerMarkers("layer-markers",
@@ -405,9 +423,36 @@ int compile() {
   if (wantReport && emitMLIR)
     return fail("--report needs code generation; it does not go with -emit=" + emitKind);
 
+  bool wantQuantize = quantize.getNumOccurrences() > 0;
+  if (wantQuantize && quantize != "int8")
+    return fail("--quantize=" + quantize + " is not int8");
+  if (wantQuantize && calibration.empty())
+    return fail("--quantize=int8 needs --calibration=DIR (input tensors to measure the "
+                "activation ranges on); tinyc does not guess them");
+  if (!wantQuantize && !calibration.empty())
+    return fail("--calibration is for --quantize=int8");
+  if (!(calibrationPercentile > 50.0 && calibrationPercentile <= 100.0))
+    return fail("--calibration-percentile=" + std::to_string(calibrationPercentile.getValue()) +
+                " is not in (50, 100]");
+
   OwningOpRef<ModuleOp> module = importOnnxModel(context, inputFile, importOptions);
   if (!module)
     return 1;
+  if (wantQuantize) {
+    auto main = module->lookupSymbol<func::FuncOp>("main");
+    bool quantized = false;
+    main.walk([&](Operation *op) {
+      quantized = quantized || isa<QuantizeOp, DequantizeOp>(op);
+    });
+    if (quantized)
+      return fail("--quantize=int8: '" + inputFile +
+                  "' is already quantized (it has QuantizeLinear or DequantizeLinear nodes)");
+    std::string error;
+    FailureOr<ArrayAttr> sets = loadCalibration(main, calibration, error);
+    if (failed(sets))
+      return fail(error);
+    main->setAttr(kCalibrationAttr, *sets);
+  }
   CompileReport report;
   if (wantReport) {
     report.model = llvm::sys::path::filename(inputFile).str();
@@ -434,6 +479,8 @@ int compile() {
   if (sanitize == "address")
     pipeline.arenaRedzone = 32;
   pipeline.layerMarkers = layerMarkers;
+  pipeline.quantizeInt8 = wantQuantize;
+  pipeline.calibrationPercentile = calibrationPercentile;
   pipeline.optimizeForSize = optLevel == 's' || optLevel == 'z';
   pipeline.armDsp = target->dsp;
   pipeline.fixedPointRequant = !target->fpu;
@@ -478,6 +525,7 @@ int compile() {
     return 1;
   if (wantReport) {
     report.after = measureLayers(main);
+    report.quantization = readQuantizationSqnr(main);
     report.arena = interface->arenaBytes;
   }
 

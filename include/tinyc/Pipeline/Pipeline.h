@@ -39,6 +39,10 @@ struct PipelineOptions {
   bool fixedPointRequant = false;
   /// Smaller, slower loop nests (-Os, -Oz).
   bool optimizeForSize = false;
+  /// Post-training int8 quantization (--quantize=int8) from the calibration
+  /// sets on the function (tinyc-quantize-int8), with this percentile range.
+  bool quantizeInt8 = false;
+  double calibrationPercentile = 100.0;
   /// Bracket each layer with calls to profiling markers (tinyc-mark-layers).
   bool layerMarkers = false;
 };

@@ -33,9 +33,20 @@ struct LayerCosts {
 };
 LayerCosts measureLayers(func::FuncOp main);
 
+/// One layer's signal-to-quantization-noise ratio on the calibration set
+/// (--quantize=int8; tinyc-quantize-int8 measures it).
+struct LayerSqnr {
+  std::string node, op;
+  double db = 0.0; // infinity: no error
+  bool output = false; // a float graph output rather than an int8 activation
+};
+/// What tinyc-quantize-int8 left on `main`, with the ONNX nodes named.
+std::vector<LayerSqnr> readQuantizationSqnr(func::FuncOp main);
+
 struct CompileReport {
   std::string model, target;
   LayerCosts before, after;
+  std::vector<LayerSqnr> quantization;
   int64_t text = 0, rodata = 0, data = 0, bss = 0, arena = 0;
   std::optional<int64_t> stackBytes;
 };

@@ -31,6 +31,13 @@ inline constexpr llvm::StringLiteral kLayerAttr = "tinyc.layer";
 /// element just past its result, an overrun for -sanitize=address to catch.
 inline constexpr llvm::StringLiteral kDebugOverrunAttr = "tinyc.debug_overrun";
 
+/// tinyc-quantize-int8: the calibration sets on the function (an array per
+/// set of one tensor per argument, put there by the driver), and what the
+/// pass leaves for --report: per layer [location, SQNR in dB, whether the
+/// value is a float graph output rather than a quantized activation].
+inline constexpr llvm::StringLiteral kCalibrationAttr = "tinyc.calibration";
+inline constexpr llvm::StringLiteral kQuantizationSqnrAttr = "tinyc.quantization_sqnr";
+
 /// The values tinyc-sparsify-weights' `kernel` option takes: the cost model's
 /// choice, then the forms it can force.
 inline constexpr llvm::StringLiteral kSparseKernelForms[] = {"auto", "dense", "arrays",

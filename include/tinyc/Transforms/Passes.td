@@ -14,6 +14,31 @@ include "mlir/Pass/PassBase.td"
 // Fusion: fewer kernels and fewer passes over memory, exactly the same math
 //===----------------------------------------------------------------------===//
 
+def TinycQuantizeInt8 : Pass<"tinyc-quantize-int8", "::mlir::func::FuncOp"> {
+  let summary = "Post-training int8 quantization of a float model from calibration inputs";
+  let description = [{
+    Evaluates the float function on the host on each calibration set (the
+    function's `tinyc.calibration` attribute: per set, one tensor per
+    argument) and records every activation's range (min/max, or a
+    percentile). Then inserts QuantizeLinear -> DequantizeLinear pairs with
+    per-tensor asymmetric int8 parameters after each activation whose
+    producer has an integer form (a Relu or constant Clip stays inside its
+    producer's island), quantizes the constant weights of Conv, Gemm and 2-d
+    MatMul per output channel (symmetric int8) and their biases to int32 in
+    the accumulator's scale, so that tinyc-integer-islands makes integer
+    operators of them. The graph's outputs stay float. Each layer's SQNR on
+    the calibration set (the quantized graph simulated with fake
+    quantization) goes to the function's `tinyc.quantization_sqnr`
+    attribute. Without calibration data the pass fails: it does not guess
+    ranges.
+  }];
+  let options = [
+    Option<"percentile", "percentile", "double", /*default=*/"100.0",
+           "Range of each activation: this percentile of its calibration values "
+           "and its complement (100: min and max)">,
+  ];
+}
+
 def TinycIntegerIslands : Pass<"tinyc-integer-islands", "::mlir::func::FuncOp"> {
   let summary = "Rewrites DequantizeLinear -> op -> QuantizeLinear islands into int8 operators";
   let description = [{
