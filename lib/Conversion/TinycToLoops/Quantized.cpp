@@ -557,16 +557,18 @@ struct QConvLowering : OpConversionPattern<QConvOp> {
     buildLoops(rewriter, loc, {(positions + P - 1) / P}, [&](OpBuilder &b, Location l,
                                                              ValueRange ivs) {
       Value q0 = b.create<arith::MinSIOp>(l, mulI(b, l, ivs[0], P), cIdx(b, l, positions - P));
-      // The windows of the block's positions into the scratch.
-      for (int64_t p = 0; p < P; ++p) {
-        Value q = addI(b, l, q0, cIdx(b, l, p));
+      // The windows of the block's positions into the scratch, one loop
+      // over them (unrolled, the four nests' counters spilled).
+      buildLoops(b, l, {P}, [&](OpBuilder &b, Location l, ValueRange ps) {
+        Value p = ps[0];
+        Value q = addI(b, l, q0, p);
         Value n = b.create<arith::DivUIOp>(l, q, cIdx(b, l, oh * ow));
         Value rest = b.create<arith::RemUIOp>(l, q, cIdx(b, l, oh * ow));
         Value oy = b.create<arith::DivUIOp>(l, rest, cIdx(b, l, ow));
         Value ox = b.create<arith::RemUIOp>(l, rest, cIdx(b, l, ow));
         Value iy0 = b.create<arith::SubIOp>(l, mulI(b, l, oy, strides[0]), cIdx(b, l, pads[0]));
         Value ix0 = b.create<arith::SubIOp>(l, mulI(b, l, ox, strides[1]), cIdx(b, l, pads[1]));
-        Value slot = addI(b, l, scratch, cIdx(b, l, p * 8));
+        Value slot = addI(b, l, scratch, mulI(b, l, p, 8));
         buildLoops(b, l, {kh, kw}, [&](OpBuilder &tb, Location tl, ValueRange taps) {
           Value iy = addI(tb, tl, iy0, mulI(tb, tl, taps[0], dilations[0]));
           Value ix = addI(tb, tl, ix0, mulI(tb, tl, taps[1], dilations[1]));
@@ -637,7 +639,7 @@ struct QConvLowering : OpConversionPattern<QConvOp> {
             store(cb, cl, half, at);
           });
         });
-      }
+      });
       // Each output channel over the block: its weight row against the
       // scratch, one accumulator per position.
       buildLoops(b, l, {m}, [&](OpBuilder &mb, Location ml, ValueRange ms) {
