@@ -159,8 +159,10 @@ struct PlanMemoryPass : tinyc::impl::TinycPlanMemoryBase<PlanMemoryPass> {
     // Scratch, largest first, where it fits below the tensors' arena size:
     // live only at its operation, so it shares memory with every tensor
     // that is not live there.
+    // The GEMM reads its scratch with LDRD, which needs word alignment: the
+    // arena is aligned to at least `alignment`, and so is every offset.
     llvm::SmallVector<std::pair<Operation *, Buffer>> scratch;
-    if (armDsp && redzone == 0)
+    if (armDsp && redzone == 0 && alignment >= 4)
       for (Operation &op : body)
         if (int64_t bytes = scratchBytes(&op, armDsp))
           scratch.push_back({&op, Buffer{Value(), bytes, position[&op], position[&op], 0}});

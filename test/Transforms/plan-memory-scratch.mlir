@@ -1,6 +1,7 @@
 // RUN: tinyc-opt %s -pass-pipeline='builtin.module(func.func(tinyc-plan-memory{arm-dsp}))' | FileCheck %s
 // RUN: tinyc-opt %s -pass-pipeline='builtin.module(func.func(tinyc-plan-memory))' | FileCheck %s --check-prefix=NODSP
 // RUN: tinyc-opt %s -pass-pipeline='builtin.module(func.func(tinyc-plan-memory{arm-dsp redzone=32}))' | FileCheck %s --check-prefix=NODSP
+// RUN: tinyc-opt %s -pass-pipeline='builtin.module(func.func(tinyc-plan-memory{arm-dsp alignment=2}))' | FileCheck %s --check-prefix=NODSP
 
 // Three 1x1 int8 convolutions over 16 positions of 8 channels: with the DSP
 // kernels each asks for the GEMM's scratch, 4 positions x 8 taps x 2 bytes =
@@ -14,7 +15,8 @@
 // CHECK: tinyc.qconv {{.*}} tinyc.offset = 0 : i64, tinyc.scratch_offset = 128 : i64}
 // CHECK: tinyc.qconv {{.*}} tinyc.offset = 128 : i64}
 // CHECK: tinyc.qconv {{.*}} tinyc.output = 0 : i64, tinyc.scratch_offset = 0 : i64}
-// Without the DSP kernels, or with red zones, nothing asks for scratch.
+// Without the DSP kernels, with red zones, or with buffers aligned to less
+// than a word (the GEMM's LDRD needs word alignment), no scratch is placed.
 // NODSP-NOT: tinyc.scratch_offset
 func.func @scratch(%x: tensor<1x4x4x8xi8>) -> tensor<1x4x4x8xi8> {
   %w = tinyc.constant dense<1> : tensor<8x1x1x8xi8>

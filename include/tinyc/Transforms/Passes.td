@@ -218,7 +218,8 @@ def TinycPlanMemory : Pass<"tinyc-plan-memory", "::mlir::func::FuncOp"> {
     placed after the tensors and only where it fits in the arena they need
     (the scratch makes the kernel faster, never the arena larger); its offset
     is `tinyc.scratch_offset = BYTES` on the operation. Without red zones
-    only: those keep every buffer apart.
+    only (those keep every buffer apart), and with an alignment of at least
+    4 (the kernels load words).
   }];
   let options = [
     Option<"alignment", "alignment", "int64_t", /*default=*/"16",
