@@ -86,6 +86,8 @@ void tinyc::buildTensorPipeline(OpPassManager &pm, const PipelineOptions &option
   TinycPlanMemoryOptions plan;
   plan.alignment = options.bufferAlignment;
   plan.redzone = options.arenaRedzone;
+  // The kernels with scratch are the speed-optimized ones.
+  plan.armDsp = options.armDsp && !options.optimizeForSize;
   pm.addNestedPass<func::FuncOp>(createTinycPlanMemory(plan));
   TinycCheckTargetLimitsOptions limits;
   limits.indexBitwidth = options.indexBitwidth;

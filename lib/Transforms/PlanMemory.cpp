@@ -3,6 +3,7 @@
 #include "tinyc/Dialect/TinycDialect.h"
 #include "tinyc/Dialect/TinycShapes.h"
 #include "tinyc/Transforms/Passes.h"
+#include "tinyc/Transforms/Scratch.h"
 
 #include "llvm/ADT/MapVector.h"
 #include "llvm/Support/CheckedArithmetic.h"
@@ -41,6 +42,34 @@ struct Buffer {
   Value root;
   int64_t size = 0, first = 0, last = 0, offset = 0;
 };
+
+/// The lowest offset, a multiple of `alignment`, at which `b` (with a gap of
+/// `redzone` bytes after it) is clear of every busy [begin, end) range
+/// that `overlaps` it; nullopt where the end overflows 64 bits.
+std::optional<int64_t> lowestFit(const Buffer &b, llvm::ArrayRef<Buffer *> placed,
+                                 int64_t alignment, int64_t redzone) {
+  llvm::SmallVector<std::pair<int64_t, int64_t>> busy; // [begin, end) in bytes
+  for (Buffer *other : placed)
+    if ((redzone > 0 || (other->first <= b.last && b.first <= other->last)) && other->size > 0)
+      busy.push_back({other->offset, other->offset + other->size + redzone});
+  llvm::sort(busy);
+  // Offsets and ends with overflow checks: a wrapped end would let
+  // buffers overlap and a wrapped arena size look small.
+  int64_t offset = 0;
+  std::optional<int64_t> bufferEnd = b.size;
+  for (auto [begin, end] : busy) {
+    // The buffer and its red zone end before the next busy range.
+    if (std::optional<int64_t> reach = llvm::checkedAdd<int64_t>(*bufferEnd, redzone);
+        reach && *reach <= begin)
+      break;
+    std::optional<int64_t> aligned = llvm::checkedAdd<int64_t>(end, alignment - 1);
+    offset = std::max(offset, aligned ? *aligned & ~(alignment - 1) : INT64_MAX);
+    bufferEnd = aligned ? llvm::checkedAdd(offset, b.size) : std::nullopt;
+    if (!bufferEnd)
+      return std::nullopt;
+  }
+  return offset;
+}
 
 struct PlanMemoryPass : tinyc::impl::TinycPlanMemoryBase<PlanMemoryPass> {
   using TinycPlanMemoryBase::TinycPlanMemoryBase;
@@ -114,35 +143,40 @@ struct PlanMemoryPass : tinyc::impl::TinycPlanMemoryBase<PlanMemoryPass> {
     llvm::SmallVector<Buffer *> placed;
     int64_t arenaBytes = 0;
     for (Buffer *b : order) {
-      llvm::SmallVector<std::pair<int64_t, int64_t>> busy; // [begin, end) in bytes
-      for (Buffer *other : placed)
-        if ((redzone > 0 || (other->first <= b->last && b->first <= other->last)) &&
-            other->size > 0)
-          busy.push_back({other->offset, other->offset + other->size + redzone});
-      llvm::sort(busy);
-      // Offsets and ends with overflow checks: a wrapped end would let
-      // buffers overlap and a wrapped arena size look small.
-      int64_t offset = 0;
-      std::optional<int64_t> bufferEnd = b->size;
-      for (auto [begin, end] : busy) {
-        // The buffer and its red zone end before the next busy range.
-        if (std::optional<int64_t> reach = llvm::checkedAdd<int64_t>(*bufferEnd, redzone);
-            reach && *reach <= begin)
-          break;
-        std::optional<int64_t> aligned = llvm::checkedAdd<int64_t>(end, alignment - 1);
-        offset = std::max(offset, aligned ? *aligned & ~(alignment - 1) : INT64_MAX);
-        bufferEnd = aligned ? llvm::checkedAdd(offset, b->size) : std::nullopt;
-        if (!bufferEnd)
-          break;
-      }
+      std::optional<int64_t> offset = lowestFit(*b, placed, alignment, redzone);
+      std::optional<int64_t> bufferEnd =
+          offset ? llvm::checkedAdd(*offset, b->size) : std::nullopt;
       if (!bufferEnd) {
         b->root.getDefiningOp()->emitError()
             << "result of " << b->size << " bytes does not fit an arena addressable with 64 bits";
         return signalPassFailure();
       }
-      b->offset = offset;
+      b->offset = *offset;
       placed.push_back(b);
       arenaBytes = std::max(arenaBytes, *bufferEnd);
+    }
+
+    // Scratch, largest first, where it fits below the tensors' arena size:
+    // live only at its operation, so it shares memory with every tensor
+    // that is not live there.
+    // The GEMM reads its scratch with LDRD, which needs word alignment: the
+    // arena is aligned to at least `alignment`, and so is every offset.
+    llvm::SmallVector<std::pair<Operation *, Buffer>> scratch;
+    if (armDsp && redzone == 0 && alignment >= 4)
+      for (Operation &op : body)
+        if (int64_t bytes = scratchBytes(&op, armDsp))
+          scratch.push_back({&op, Buffer{Value(), bytes, position[&op], position[&op], 0}});
+    llvm::stable_sort(scratch, [](const auto &a, const auto &b) {
+      return a.second.size > b.second.size;
+    });
+    Builder builder(func.getContext());
+    for (auto &[op, b] : scratch) {
+      std::optional<int64_t> offset = lowestFit(b, placed, alignment, redzone);
+      if (!offset || *offset + b.size > arenaBytes)
+        continue;
+      b.offset = *offset;
+      placed.push_back(&b);
+      op->setAttr(kScratchOffsetAttr, builder.getI64IntegerAttr(b.offset));
     }
 
     // Each gap runs from its buffer's end to the next aligned offset at least
@@ -162,7 +196,6 @@ struct PlanMemoryPass : tinyc::impl::TinycPlanMemoryBase<PlanMemoryPass> {
       }
     }
 
-    Builder builder(func.getContext());
     for (auto &[root, b] : buffers)
       root.getDefiningOp()->setAttr(kArenaOffsetAttr, builder.getI64IntegerAttr(b.offset));
     for (auto [root, k] : outputOf)

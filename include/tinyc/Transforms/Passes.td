@@ -237,12 +237,22 @@ def TinycPlanMemory : Pass<"tinyc-plan-memory", "::mlir::func::FuncOp"> {
     `tinyc.arena_redzones`, the gaps as [offset, bytes, offset, bytes, ...],
     which a harness poisons: a loop that runs past its tensor, by up to
     `redzone` bytes, touches poisoned memory instead of its neighbour.
+
+    With `arm-dsp`, an operation whose kernel asks for scratch memory
+    (tinyc/Transforms/Scratch.h) gets it as a buffer live only while it runs,
+    placed after the tensors and only where it fits in the arena they need
+    (the scratch makes the kernel faster, never the arena larger); its offset
+    is `tinyc.scratch_offset = BYTES` on the operation. Without red zones
+    only (those keep every buffer apart), and with an alignment of at least
+    4 (the kernels load words).
   }];
   let options = [
     Option<"alignment", "alignment", "int64_t", /*default=*/"16",
            "Byte alignment of every buffer in the arena (a power of two)">,
     Option<"redzone", "redzone", "int64_t", /*default=*/"0",
            "Bytes of poisoned gap after every buffer (0: none; the buffers share memory by lifetime)">,
+    Option<"armDsp", "arm-dsp", "bool", /*default=*/"false",
+           "Place the scratch the Arm DSP kernels ask for where the arena has room">,
   ];
 }
 

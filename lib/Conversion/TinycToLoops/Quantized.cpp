@@ -23,6 +23,8 @@
 
 #include "WindowSchedule.h"
 
+#include "tinyc/Transforms/Scratch.h"
+
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/Matchers.h"
 
@@ -404,6 +406,14 @@ struct QConvLowering : OpConversionPattern<QConvOp> {
       return failure();
     if (!forSize && succeeded(lowerSparsePointwise(op, adaptor, rewriter, *out)))
       return success();
+    if (auto scratch = op->getAttrOfType<IntegerAttr>(kScratchOffsetAttr)) {
+      if (!dsp || forSize || !gemmReduction(op))
+        return op.emitError() << "has scratch for a kernel this target does not take";
+      lowerGemm(op, adaptor, rewriter, *out, scratch.getInt());
+      return success();
+    }
+    if (dsp && !forSize && succeeded(lowerDensePointwise(op, adaptor, rewriter, *out)))
+      return success();
     auto inShape = op.getInput().getType().getShape();
     auto wShape = op.getWeight().getType().getShape();
     auto outShape = op.getType().getShape();
@@ -465,6 +475,347 @@ struct QConvLowering : OpConversionPattern<QConvOp> {
       Value startC = b.create<memref::LoadOp>(loc, start, c);
       emitChannels(b, loc, op, adaptor, schedule, out, n, c, c, 1, Kernel::scalar, startC);
     });
+  }
+
+  /// The int8 GEMM over a scratch of widened windows (DSP cores, where
+  /// tinyc-plan-memory placed the scratch, tinyc/Transforms/Scratch.h). For
+  /// each block of kGemmPositions output positions, their windows are copied
+  /// into the scratch as the GEMM reads them (im2col): the input less its
+  /// zero point (padding taps 0), each word of four taps (x0, x1, x2, x3) as
+  /// the int16 pairs (x0, x2) and (x1, x3) that SXTAB16 makes of it and of
+  /// its rotation, the positions' pairs of one word side by side. Then for
+  /// each output channel one pass over its weight row (the layout
+  /// [M, kh, kw, C] is already [M, K]): per word of four weights one LDR,
+  /// SXTB16 and SXTB16 ror 8, and per position two scratch words and two
+  /// SMLAD, 15 instructions per 16 MACs in 11 registers. The widening is
+  /// done once per block for all M channels. The last block starts
+  /// kGemmPositions before the end, recomputing a few outputs with the same
+  /// values, so that every block is full.
+  void lowerGemm(QConvOp op, OpAdaptor adaptor, ConversionPatternRewriter &rewriter, Value out,
+                 int64_t scratchOffset) const {
+    constexpr int64_t P = kGemmPositions;
+    Location loc = op.getLoc();
+    llvm::ArrayRef<int64_t> inShape = op.getInput().getType().getShape();
+    llvm::ArrayRef<int64_t> wShape = op.getWeight().getType().getShape();
+    llvm::ArrayRef<int64_t> outShape = op.getType().getShape();
+    int64_t height = inShape[1], width = inShape[2], c = inShape[3];
+    int64_t kh = wShape[1], kw = wShape[2], m = wShape[0];
+    int64_t k = gemmReduction(op), words = k / 4;
+    int64_t oh = outShape[1], ow = outShape[2];
+    int64_t positions = outShape[0] * oh * ow;
+    llvm::ArrayRef<int64_t> strides = op.getStrides(), dilations = op.getDilations(),
+                            pads = op.getPads();
+    int64_t zp = static_cast<int64_t>(op.getInputZeroPoint());
+    int64_t outZero = static_cast<int64_t>(op.getOutputZeroPoint());
+    int64_t qmin = static_cast<int64_t>(op.getQmin()), qmax = static_cast<int64_t>(op.getQmax());
+
+    auto func = op->getParentOfType<func::FuncOp>();
+    Value arena = func.getArgument(func.getNumArguments() - 1);
+    Value scratch = rewriter.create<arith::AddIOp>(
+        loc, rewriter.create<memref::ExtractAlignedPointerAsIndexOp>(loc, arena),
+        indexConstant(rewriter, loc, scratchOffset));
+    Value xBase = bytePointer(rewriter, loc, adaptor.getInput());
+    Value wBase = bytePointer(rewriter, loc, adaptor.getWeight());
+    Value y = reinterpretAs(rewriter, loc, out,
+                            MemRefType::get({positions, m}, rewriter.getI8Type()));
+    int64_t neg = (-zp) & 0xffff;
+    Value negZeroPair = i32Constant(rewriter, loc, static_cast<int32_t>((neg << 16) | neg));
+    auto ptrType = LLVM::LLVMPointerType::get(rewriter.getContext());
+    auto store = [&](OpBuilder &b, Location l, Value value, Value address) {
+      Value ptr = b.create<LLVM::IntToPtrOp>(
+          l, ptrType, b.create<arith::IndexCastUIOp>(l, b.getI32Type(), address));
+      b.create<LLVM::StoreOp>(l, value, ptr, /*alignment=*/2);
+    };
+    // The two pair words of one position at `offset` bytes from `base`, by
+    // one LDRD. As inline assembly because LLVM 19 forms LDRD only from a
+    // run of exactly two loads at consecutive offsets from one base, and the
+    // scratch's positions make runs of eight (which it leaves as eight LDR).
+    // Marked as having side effects: LLVM's machine passes take inline
+    // assembly without them for a pure function of its operands, and moved
+    // or merged the load across the stores that fill the scratch (IC failed).
+    auto loadScratch = [&](OpBuilder &b, Location l, Value base, int64_t offset) {
+      Type i32 = b.getI32Type();
+      auto pair = LLVM::LLVMStructType::getLiteral(b.getContext(), {i32, i32});
+      Value address = b.create<arith::IndexCastUIOp>(l, i32, base);
+      Value both = b.create<LLVM::InlineAsmOp>(
+                        l, pair, ValueRange{address},
+                        ("ldrd $0, $1, [$2, #" + llvm::Twine(offset) + "]").str(), "=r,=r,r",
+                        /*has_side_effects=*/true, /*is_align_stack=*/false,
+                        LLVM::AsmDialectAttr(), ArrayAttr())
+                       .getResult(0);
+      return std::make_pair(b.create<LLVM::ExtractValueOp>(l, both, 0).getResult(),
+                            b.create<LLVM::ExtractValueOp>(l, both, 1).getResult());
+    };
+    auto cIdx = [&](OpBuilder &b, Location l, int64_t v) { return indexConstant(b, l, v); };
+    auto addI = [&](OpBuilder &b, Location l, Value a, Value v) {
+      return b.create<arith::AddIOp>(l, a, v).getResult();
+    };
+    auto mulI = [&](OpBuilder &b, Location l, Value a, int64_t v) {
+      return b.create<arith::MulIOp>(l, a, indexConstant(b, l, v)).getResult();
+    };
+
+    buildLoops(rewriter, loc, {(positions + P - 1) / P}, [&](OpBuilder &b, Location l,
+                                                             ValueRange ivs) {
+      Value q0 = b.create<arith::MinSIOp>(l, mulI(b, l, ivs[0], P), cIdx(b, l, positions - P));
+      // The windows of the block's positions into the scratch, one loop
+      // over them (unrolled, the four nests' counters spilled).
+      buildLoops(b, l, {P}, [&](OpBuilder &b, Location l, ValueRange ps) {
+        Value p = ps[0];
+        Value q = addI(b, l, q0, p);
+        Value n = b.create<arith::DivUIOp>(l, q, cIdx(b, l, oh * ow));
+        Value rest = b.create<arith::RemUIOp>(l, q, cIdx(b, l, oh * ow));
+        Value oy = b.create<arith::DivUIOp>(l, rest, cIdx(b, l, ow));
+        Value ox = b.create<arith::RemUIOp>(l, rest, cIdx(b, l, ow));
+        Value iy0 = b.create<arith::SubIOp>(l, mulI(b, l, oy, strides[0]), cIdx(b, l, pads[0]));
+        Value ix0 = b.create<arith::SubIOp>(l, mulI(b, l, ox, strides[1]), cIdx(b, l, pads[1]));
+        Value slot = addI(b, l, scratch, mulI(b, l, p, 8));
+        buildLoops(b, l, {kh, kw}, [&](OpBuilder &tb, Location tl, ValueRange taps) {
+          Value iy = addI(tb, tl, iy0, mulI(tb, tl, taps[0], dilations[0]));
+          Value ix = addI(tb, tl, ix0, mulI(tb, tl, taps[1], dilations[1]));
+          // Inside the input: unsigned compares also refuse negative rows.
+          Value inside = tb.create<arith::AndIOp>(
+              tl,
+              tb.create<arith::CmpIOp>(tl, arith::CmpIPredicate::ult, iy, cIdx(tb, tl, height)),
+              tb.create<arith::CmpIOp>(tl, arith::CmpIPredicate::ult, ix, cIdx(tb, tl, width)));
+          Value tapK = mulI(tb, tl, addI(tb, tl, mulI(tb, tl, taps[0], kw), taps[1]), c);
+          Value pixel = mulI(
+              tb, tl, addI(tb, tl, mulI(tb, tl, addI(tb, tl, mulI(tb, tl, n, height), iy), width), ix),
+              c);
+          if (c % 4 == 0) {
+            // Whole words per tap: two pair stores per word, zeros outside.
+            Value first = addI(tb, tl, slot, mulI(tb, tl, tapK, 8)); // (tapK / 4) * 32
+            tb.create<scf::IfOp>(
+                tl, inside,
+                [&](OpBuilder &ib, Location il) {
+                  buildLoops(ib, il, {c / 4}, [&](OpBuilder &wb, Location wl, ValueRange cw) {
+                    Value word = loadWord(wb, wl, xBase, addI(wb, wl, pixel, mulI(wb, wl, cw[0], 4)));
+                    Value at = addI(wb, wl, first, mulI(wb, wl, cw[0], 32));
+                    store(wb, wl, intrinsic(wb, wl, "llvm.arm.sxtab16", {negZeroPair, word}), at);
+                    store(wb, wl,
+                          intrinsic(wb, wl, "llvm.arm.sxtab16",
+                                    {negZeroPair, rotateByte(wb, wl, word)}),
+                          addI(wb, wl, at, cIdx(wb, wl, 4)));
+                  });
+                  ib.create<scf::YieldOp>(il);
+                },
+                [&](OpBuilder &eb, Location el) {
+                  Value zero = i32Constant(eb, el, 0);
+                  buildLoops(eb, el, {c / 4}, [&](OpBuilder &wb, Location wl, ValueRange cw) {
+                    Value at = addI(wb, wl, first, mulI(wb, wl, cw[0], 32));
+                    store(wb, wl, zero, at);
+                    store(wb, wl, zero, addI(wb, wl, at, cIdx(wb, wl, 4)));
+                  });
+                  eb.create<scf::YieldOp>(el);
+                });
+            return;
+          }
+          // Channels that do not fill words: one int16 per tap, at lane
+          // (j & 1, j >> 1) of word kk / 4 where j = kk % 4.
+          buildLoops(tb, tl, {c}, [&](OpBuilder &cb, Location cl, ValueRange ch) {
+            Value kk = addI(cb, cl, tapK, ch[0]);
+            auto value = cb.create<scf::IfOp>(
+                cl, inside,
+                [&](OpBuilder &ib, Location il) {
+                  Value x = ib.create<memref::LoadOp>(
+                      il, adaptor.getInput(),
+                      ValueRange{n, iy, ix, ch[0]});
+                  x = widen(ib, il, x, false);
+                  if (zp)
+                    x = ib.create<arith::SubIOp>(il, x, i32Constant(ib, il, zp));
+                  ib.create<scf::YieldOp>(il, x);
+                },
+                [&](OpBuilder &eb, Location el) {
+                  eb.create<scf::YieldOp>(el, i32Constant(eb, el, 0));
+                });
+            Value j = cb.create<arith::RemUIOp>(cl, kk, cIdx(cb, cl, 4));
+            Value lane = addI(cb, cl,
+                              mulI(cb, cl, cb.create<arith::AndIOp>(cl, j, cIdx(cb, cl, 1)), 4),
+                              mulI(cb, cl, cb.create<arith::ShRUIOp>(cl, j, cIdx(cb, cl, 1)), 2));
+            Value at = addI(cb, cl, addI(cb, cl, slot, mulI(cb, cl, cb.create<arith::DivUIOp>(
+                                                                        cl, kk, cIdx(cb, cl, 4)),
+                                                               32)),
+                            lane);
+            Value half = cb.create<arith::TruncIOp>(cl, cb.getI16Type(), value.getResult(0));
+            store(cb, cl, half, at);
+          });
+        });
+      });
+      // Each output channel over the block: its weight row against the
+      // scratch, one accumulator per position.
+      buildLoops(b, l, {m}, [&](OpBuilder &mb, Location ml, ValueRange ms) {
+        Value channel = ms[0];
+        Value bias = mb.create<memref::LoadOp>(ml, adaptor.getBias(), channel);
+        Value multiplier = mb.create<memref::LoadOp>(ml, adaptor.getMultiplier(), channel);
+        llvm::SmallVector<Value> carried{scratch, addI(mb, ml, wBase, mulI(mb, ml, channel, k))};
+        carried.append(P, bias);
+        int64_t unroll = words % 4 == 0 ? 4 : words % 2 == 0 ? 2 : 1;
+        auto loop = mb.create<scf::ForOp>(
+            ml, cIdx(mb, ml, 0), cIdx(mb, ml, words / unroll), cIdx(mb, ml, 1), carried,
+            [&](OpBuilder &ib, Location il, Value, ValueRange state) {
+              Value sPtr = state[0], wPtr = state[1];
+              llvm::SmallVector<Value> sums(state.drop_front(2));
+              for (int64_t u = 0; u < unroll; ++u) {
+                Value word = loadWord(ib, il, wPtr, cIdx(ib, il, 4 * u));
+                Value even = intrinsic(ib, il, "llvm.arm.sxtb16", {word});
+                Value odd = intrinsic(ib, il, "llvm.arm.sxtb16", {rotateByte(ib, il, word)});
+                for (int64_t p = 0; p < P; ++p) {
+                  auto [lo, hi] = loadScratch(ib, il, sPtr, 32 * u + 8 * p);
+                  sums[p] = intrinsic(ib, il, "llvm.arm.smlad", {lo, even, sums[p]});
+                  sums[p] = intrinsic(ib, il, "llvm.arm.smlad", {hi, odd, sums[p]});
+                }
+              }
+              llvm::SmallVector<Value> next{addI(ib, il, sPtr, cIdx(ib, il, 32 * unroll)),
+                                            addI(ib, il, wPtr, cIdx(ib, il, 4 * unroll))};
+              next.append(sums);
+              ib.create<scf::YieldOp>(il, next);
+            });
+        for (int64_t p = 0; p < P; ++p) {
+          Value acc = loop.getResult(2 + p);
+          Value result;
+          if (fixedPoint) {
+            result = requantizeFixed(mb, ml, acc, splitMultiplier(mb, ml, multiplier), outZero,
+                                     qmin, qmax);
+          } else {
+            Value scaled = mb.create<arith::MulFOp>(
+                ml, mb.create<arith::SIToFPOp>(ml, mb.getF32Type(), acc), multiplier);
+            result = requantizeToByte(mb, ml, scaled, outZero, qmin, qmax);
+          }
+          mb.create<memref::StoreOp>(ml, result, y,
+                                     ValueRange{addI(mb, ml, q0, cIdx(mb, ml, p)), channel});
+        }
+      });
+    });
+    rewriter.replaceOp(op, out);
+  }
+
+  /// A dense 1x1 convolution (or Gemm) without padding or stride on a DSP
+  /// core: the positions are the rows of an [P, C] matrix and the weights an
+  /// [M, C] one, so each output is one dot product of two contiguous rows.
+  /// Blocks of 2 positions x 2 output channels run over words of four
+  /// channels with addresses that are a base plus the word's offset (plus C
+  /// for the second row): per word two input and two weight loads, 4 + 4
+  /// SXTB16 and 8 SMLAD, 20 instructions per 16 MACs and 13 registers with
+  /// the four accumulators. The input zero point folds into the bias (every
+  /// tap is taken): acc = (bias - zp * sum(w)) + sum(x * w), so the input
+  /// bytes widen with SXTB16 like the weights, freeing the register the
+  /// zero-point pair would take. Odd position and channel counts end with
+  /// blocks of one.
+  LogicalResult lowerDensePointwise(QConvOp op, OpAdaptor adaptor,
+                                    ConversionPatternRewriter &rewriter, Value out) const {
+    llvm::ArrayRef<int64_t> wShape = op.getWeight().getType().getShape();
+    if (op.getGroup() != 1 ||
+        llvm::any_of(wShape.drop_front().drop_back(), [](int64_t k) { return k != 1; }) ||
+        llvm::any_of(op.getStrides(), [](int64_t s) { return s != 1; }) ||
+        llvm::any_of(op.getPads(), [](int64_t p) { return p != 0; }) ||
+        op.getInput().getType().getElementType().isUnsignedInteger())
+      return failure();
+    int64_t m = wShape.front(), c = wShape.back();
+    if (m == 0 || c == 0 || c % 4 != 0 || op.getType().getNumElements() == 0)
+      return failure();
+    FailureOr<Value> start = interiorBias(op, rewriter);
+    if (failed(start))
+      return failure();
+
+    Location loc = op.getLoc();
+    int64_t positions = op.getType().getNumElements() / m;
+    Value x = reinterpretAs(rewriter, loc, adaptor.getInput(),
+                            MemRefType::get({positions, c}, rewriter.getI8Type()));
+    Value y = reinterpretAs(rewriter, loc, out, MemRefType::get({positions, m}, rewriter.getI8Type()));
+    Value xBase = bytePointer(rewriter, loc, x);
+    Value wBase = bytePointer(rewriter, loc, adaptor.getWeight());
+    int64_t zeroPoint = static_cast<int64_t>(op.getOutputZeroPoint());
+    int64_t qmin = static_cast<int64_t>(op.getQmin()), qmax = static_cast<int64_t>(op.getQmax());
+
+    // Outputs [p0, p0 + pCount) x [m0, m0 + mCount).
+    auto emitBlock = [&](OpBuilder &b, Location l, Value p0, int64_t pCount, Value m0,
+                         int64_t mCount) {
+      auto add = [&](Value a, int64_t k) {
+        return k ? b.create<arith::AddIOp>(l, a, indexConstant(b, l, k)).getResult() : a;
+      };
+      auto mul = [&](Value a, int64_t k) {
+        return b.create<arith::MulIOp>(l, a, indexConstant(b, l, k)).getResult();
+      };
+      llvm::SmallVector<Value> inits, multipliers, channels;
+      for (int64_t p = 0; p < pCount; ++p)
+        for (int64_t k = 0; k < mCount; ++k)
+          inits.push_back(b.create<memref::LoadOp>(l, *start, add(m0, k)));
+      for (int64_t k = 0; k < mCount; ++k) {
+        channels.push_back(add(m0, k));
+        multipliers.push_back(b.create<memref::LoadOp>(l, adaptor.getMultiplier(), channels[k]));
+      }
+      Value xRow = b.create<arith::AddIOp>(l, xBase, mul(p0, c));
+      Value wRow = b.create<arith::AddIOp>(l, wBase, mul(m0, c));
+      // The row pointers step through the loop as its carried values, so
+      // that every load is the pointer plus a small immediate (the rows'
+      // absolute offsets, an arena offset plus C, take a register each when
+      // LLVM reassociates them into the loads).
+      int64_t unroll = c % 16 == 0 ? 4 : 1;
+      llvm::SmallVector<Value> carried{xRow, wRow};
+      carried.append(inits);
+      auto loop = b.create<scf::ForOp>(
+          l, indexConstant(b, l, 0), indexConstant(b, l, c / (4 * unroll)),
+          indexConstant(b, l, 1), carried,
+          [&](OpBuilder &ib, Location il, Value, ValueRange state) {
+            Value xPtr = state[0], wPtr = state[1];
+            llvm::SmallVector<Value> next(state.drop_front(2));
+            // (even, odd) int16 pairs of the word at `ptr` + `offset`.
+            auto pairs = [&](Value ptr, int64_t offset) {
+              Value word = loadWord(ib, il, ptr, indexConstant(ib, il, offset));
+              return std::make_pair(intrinsic(ib, il, "llvm.arm.sxtb16", {word}),
+                                    intrinsic(ib, il, "llvm.arm.sxtb16",
+                                              {rotateByte(ib, il, word)}));
+            };
+            for (int64_t u = 0; u < unroll; ++u) {
+              llvm::SmallVector<std::pair<Value, Value>> ws, xs;
+              for (int64_t j = 0; j < mCount; ++j)
+                ws.push_back(pairs(wPtr, j * c + 4 * u));
+              for (int64_t p = 0; p < pCount; ++p)
+                xs.push_back(pairs(xPtr, p * c + 4 * u));
+              for (int64_t p = 0; p < pCount; ++p)
+                for (int64_t j = 0; j < mCount; ++j) {
+                  Value &sum = next[p * mCount + j];
+                  sum = intrinsic(ib, il, "llvm.arm.smlad", {xs[p].first, ws[j].first, sum});
+                  sum = intrinsic(ib, il, "llvm.arm.smlad", {xs[p].second, ws[j].second, sum});
+                }
+            }
+            Value step = indexConstant(ib, il, 4 * unroll);
+            next.insert(next.begin(), {ib.create<arith::AddIOp>(il, xPtr, step),
+                                       ib.create<arith::AddIOp>(il, wPtr, step)});
+            ib.create<scf::YieldOp>(il, next);
+          });
+      for (int64_t p = 0; p < pCount; ++p)
+        for (int64_t j = 0; j < mCount; ++j) {
+          Value acc = loop.getResult(2 + p * mCount + j);
+          Value result;
+          if (fixedPoint) {
+            result = requantizeFixed(b, l, acc, splitMultiplier(b, l, multipliers[j]), zeroPoint,
+                                     qmin, qmax);
+          } else {
+            Value scaled = b.create<arith::MulFOp>(
+                l, b.create<arith::SIToFPOp>(l, b.getF32Type(), acc), multipliers[j]);
+            result = requantizeToByte(b, l, scaled, zeroPoint, qmin, qmax);
+          }
+          b.create<memref::StoreOp>(l, result, y, ValueRange{add(p0, p), channels[j]});
+        }
+    };
+    // Pairs of channels, then the odd last one, for positions p0.. (pCount).
+    auto emitChannelsOf = [&](OpBuilder &b, Location l, Value p0, int64_t pCount) {
+      if (m / 2)
+        buildLoops(b, l, {m / 2}, [&](OpBuilder &cb, Location cl, ValueRange ivs) {
+          emitBlock(cb, cl, p0, pCount,
+                    cb.create<arith::MulIOp>(cl, ivs[0], indexConstant(cb, cl, 2)), 2);
+        });
+      if (m % 2)
+        emitBlock(b, l, p0, pCount, indexConstant(b, l, m - 1), 1);
+    };
+    if (positions / 2)
+      buildLoops(rewriter, loc, {positions / 2}, [&](OpBuilder &b, Location l, ValueRange ivs) {
+        emitChannelsOf(b, l, b.create<arith::MulIOp>(l, ivs[0], indexConstant(b, l, 2)), 2);
+      });
+    if (positions % 2)
+      emitChannelsOf(rewriter, loc, indexConstant(rewriter, loc, positions - 1), 1);
+    rewriter.replaceOp(op, out);
+    return success();
   }
 
   /// A 1x1 convolution (or Gemm) most of whose weights are zero, as
