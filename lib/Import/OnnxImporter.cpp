@@ -352,6 +352,8 @@ static Arity getArity(llvm::StringRef op, int64_t opset) {
       .Case("GatherElements", {11, 2, 2, 1, 1})
       .Cases("ArgMax", "ArgMin", "Hardmax", {1, 1, 1, 1, 1})
       .Case("CumSum", {11, 2, 2, 1, 1})
+      .Case("NegativeLogLikelihoodLoss", {12, 2, 3, 1, 1})
+      .Case("SoftmaxCrossEntropyLoss", {12, 2, 3, 1, 2})
       .Case("BitShift", {11, 2, 2, 1, 1})
       .Case("OneHot", {9, 3, 3, 1, 1})
       .Case("Constant", {1, 0, 0, 1, 1})
