@@ -155,7 +155,7 @@ inline constexpr llvm::StringLiteral microsoftDomain = "com.microsoft";
   X(Abs) X(Neg) X(Reciprocal) X(Sqrt) X(Exp) X(Floor) X(Ceil) X(Round) X(Elu) X(Selu) X(Celu)     \
   X(Softsign) X(ThresholdedRelu) X(Shrink) X(Max) X(Min) X(Sum) X(Mean) X(Log) X(Softplus)       \
   X(Sin) X(Cos) X(Tan) X(Asin) X(Acos) X(Atan) X(Sinh) X(Cosh) X(Asinh) X(Acosh) X(Atanh) X(Erf) \
-  X(Mod) X(Gelu) X(Mish) X(BitShift)                                                               \
+  X(Mod) X(Gelu) X(Mish) X(BitShift) X(Pow)                                                        \
   X(Equal) X(Less) X(LessOrEqual) X(Greater) X(GreaterOrEqual) X(And) X(Or) X(Xor) X(Not)         \
   X(Where) X(IsNaN) X(IsInf) X(PRelu)                                                              \
   /* OnnxShape.cpp */                                                                              \

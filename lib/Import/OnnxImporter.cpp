@@ -316,7 +316,7 @@ static Arity getArity(llvm::StringRef op, int64_t opset) {
       .Cases("ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd", {1, 1, opset < 18 ? 1 : 2, 1, 1})
       .Cases("ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare",
              {1, 1, opset < 18 ? 1 : 2, 1, 1})
-      .Cases("Add", "Sub", "Mul", "Div", {1, 2, 2, 1, 1})
+      .Cases("Add", "Sub", "Mul", "Div", "Pow", {1, 2, 2, 1, 1})
       .Case("Mod", {10, 2, 2, 1, 1})
       .Cases("Relu", "LeakyRelu", "Sigmoid", "Tanh", "HardSigmoid", {1, 1, 1, 1, 1})
       .Case("HardSwish", {14, 1, 1, 1, 1})
