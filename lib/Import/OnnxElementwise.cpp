@@ -363,8 +363,20 @@ LogicalResult onnx_import::convertMean(NodeImporter &n) {
 LogicalResult onnx_import::convertAbs(NodeImporter &n) {
   return convertActivation(n, ActivationKind::abs, {});
 }
+/// Neg: an activation of floats; of signed integers (opset 6), 0 - x, which
+/// wraps for the type's minimum as ONNX Runtime's and NumPy's negation does.
 LogicalResult onnx_import::convertNeg(NodeImporter &n) {
-  return convertActivation(n, ActivationKind::neg, {});
+  FailureOr<Value> x = n.requiredInput(0);
+  if (failed(x))
+    return failure();
+  Type elem = n.inputType(0).getElementType();
+  if (!elem.isSignlessInteger() || elem.isInteger(1))
+    return convertActivation(n, ActivationKind::neg, {});
+  if (failed(n.rejectUnknownAttributes({"consumed_inputs"})))
+    return failure();
+  Value zero = n.scalarConstant(elem, 0);
+  n.setOutput(0, n.create<SubOp>(n.inputType(0), zero, *x, ActivationAttr(), FakeQuantAttr()));
+  return success();
 }
 LogicalResult onnx_import::convertReciprocal(NodeImporter &n) {
   return convertActivation(n, ActivationKind::reciprocal, {});

@@ -116,6 +116,14 @@ def main(out):
         [("c", c)], ["fwd", "fwd_excl", "rev", "rev_excl"], 14, [axis],
         references=[("fwd", forward), ("fwd_excl", forward - c), ("rev", backward),
                     ("rev_excl", backward - c)])
+    # Neg of signed integers is 0 - x; the minimum wraps to itself, as in numpy.
+    for name, dtype in (("neg_int32", np.int32), ("neg_int64", np.int64)):
+        info = np.iinfo(dtype)
+        v = np.array([0, 1, -1, 123456, info.min, info.max, info.min + 1], dtype=dtype)
+        with np.errstate(over="ignore"):
+            negated = np.negative(v)
+        write_case(out, name, [node("Neg", ["v"], ["n"])], [("v", v)], ["n"], 13,
+                   references=[("n", negated)])
 
 
 if __name__ == "__main__":
