@@ -162,6 +162,7 @@ inline constexpr llvm::StringLiteral microsoftDomain = "com.microsoft";
   X(Reshape) X(Flatten) X(Squeeze) X(Unsqueeze) X(Transpose) X(Concat) X(Pad) X(Gather) X(Shape)  \
   X(Constant) X(Identity) X(Dropout) X(Slice) X(Split) X(Tile) X(Expand) X(DepthToSpace)          \
   X(SpaceToDepth) X(ConstantOfShape) X(Range) X(Size) X(Trilu) X(OneHot) X(GatherElements)       \
+  X(EyeLike)                                                                                       \
   /* OnnxQuantized.cpp */                                                                          \
   X(QLinearConv) X(QLinearMatMul) X(ConvInteger) X(MatMulInteger)
 

@@ -363,7 +363,7 @@ static Arity getArity(llvm::StringRef op, int64_t opset) {
       .Case("Tile", {6, 2, 2, 1, 1})
       .Case("Expand", {8, 2, 2, 1, 1})
       .Cases("DepthToSpace", "SpaceToDepth", "Size", {1, 1, 1, 1, 1})
-      .Case("ConstantOfShape", {9, 1, 1, 1, 1})
+      .Cases("ConstantOfShape", "EyeLike", {9, 1, 1, 1, 1})
       .Case("Range", {11, 3, 3, 1, 1})
       .Case("PRelu", {1, 2, 2, 1, 1})
       .Case("QLinearConv", {10, 8, 9, 1, 1})
