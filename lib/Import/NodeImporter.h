@@ -148,7 +148,7 @@ inline constexpr llvm::StringLiteral microsoftDomain = "com.microsoft";
   X(ReduceProd) X(LogSoftmax) X(ReduceL1) X(ReduceL2) X(ReduceLogSum) X(ReduceLogSumExp)          \
   X(ReduceSumSquare) X(LayerNormalization) X(InstanceNormalization) X(MeanVarianceNormalization)  \
   X(ArgMax) X(ArgMin) X(Hardmax) X(CumSum) X(NegativeLogLikelihoodLoss)                           \
-  X(SoftmaxCrossEntropyLoss)                                                                       \
+  X(SoftmaxCrossEntropyLoss) X(LRN)                                                                \
   /* OnnxElementwise.cpp */                                                                        \
   X(Add) X(Sub) X(Mul) X(Div) X(Relu) X(LeakyRelu) X(Sigmoid) X(Tanh) X(HardSigmoid) X(HardSwish) \
   X(Clip) X(Cast) X(CastLike) X(QuantizeLinear) X(DequantizeLinear) X(Sign)                       \

@@ -310,6 +310,7 @@ static Arity getArity(llvm::StringRef op, int64_t opset) {
       .Case("BatchNormalization", {1, 5, 5, 1, opset < 14 ? 5 : 3})
       .Case("LayerNormalization", {17, 2, 3, 1, 3})
       .Case("InstanceNormalization", {1, 3, 3, 1, 1})
+      .Case("LRN", {1, 1, 1, 1, 1})
       .Case("MeanVarianceNormalization", {9, 1, 1, 1, 1})
       .Cases("Softmax", "LogSoftmax", {1, 1, 1, 1, 1})
       .Case("ReduceSum", {1, 1, opset < 13 ? 1 : 2, 1, 1})

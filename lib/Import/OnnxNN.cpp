@@ -937,3 +937,47 @@ LogicalResult onnx_import::convertSoftmaxCrossEntropyLoss(NodeImporter &n) {
   n.setOutput(1, logProb);
   return success();
 }
+
+/// LRN: ONNX's definition, y = x / (bias + alpha / size * square_sum)^beta,
+/// square_sum the sum of x^2 over the channels [c - floor((size - 1) / 2),
+/// c + ceil((size - 1) / 2)] clipped to [0, C - 1]. The sum is an average pool
+/// of x^2 viewed as [N, 1, C, rest] with a (size x 1) window whose zero padding
+/// completes every window (count_include_pad: the divisor is always size), so
+/// alpha / size * square_sum is alpha times that average.
+LogicalResult onnx_import::convertLRN(NodeImporter &n) {
+  if (failed(n.rejectUnknownAttributes({"alpha", "beta", "bias", "size"})))
+    return failure();
+  FailureOr<llvm::SmallVector<Value>> in = floatInputs(n, 1, 1);
+  if (failed(in))
+    return failure();
+  RankedTensorType type = n.inputType(0);
+  llvm::ArrayRef<int64_t> shape = type.getShape();
+  if (shape.size() < 2)
+    return n.error() << "input of shape " << formatShape(shape)
+                     << " has no channel dimension (rank below 2)";
+  if (!n.attribute("size"))
+    return n.error() << "attribute 'size' is required";
+  int64_t size = n.getInt("size", 1);
+  if (size < 1)
+    return n.error() << "size " << size << " is not positive";
+  Composer c{n};
+  Value x = (*in)[0];
+  Value square = c.mul(x, x);
+  Shape pooled{shape[0], 1, shape[1], getNumElements(shape.drop_front(2))};
+  Value view = n.reshape(square, pooled);
+  int64_t before = (size - 1) / 2, after = size - 1 - before;
+  Value average = n.create<PoolOp>(
+      n.tensorType(pooled, type.getElementType()), view,
+      PoolKindAttr::get(n.builder.getContext(), PoolKind::avg), i64Array(n, {size, 1}),
+      i64Array(n, {1, 1}), i64Array(n, {1, 1}), i64Array(n, {before, 0, after, 0}),
+      n.builder.getBoolAttr(false), n.builder.getBoolAttr(true), FakeQuantAttr());
+  Value sum = n.reshape(average, shape);
+  Value alpha = c.scalar(n.getFloat("alpha", 1e-4f), x);
+  Value scaled = c.mul(alpha, sum);
+  Value bias = c.scalar(n.getFloat("bias", 1.0f), x);
+  Value base = c.add(bias, scaled);
+  Value beta = c.scalar(n.getFloat("beta", 0.75f), x);
+  Value denominator = c.binary<PowOp>(base, beta);
+  n.setOutput(0, c.div(x, denominator));
+  return success();
+}
