@@ -38,6 +38,7 @@
 #define TINYC_ABI_ERFF tinyc_erff
 #define TINYC_ABI_FMODF tinyc_fmodf
 #define TINYC_ABI_FMOD tinyc_fmod
+#define TINYC_ABI_POWF tinyc_powf
 
 /* Layer markers: code compiled with --layer-markers calls BEGIN(int32_t layer) before layer
  * `layer` and END(void) after it; the firmware (the harness) defines both. */

@@ -1172,3 +1172,143 @@ double tinyc_fmod(double x, double y)
         return u2d(sx | ((uint64_t)ex << 52) | (mx & (hidden - 1)));
     return u2d(sx | (mx >> (1 - ex)));
 }
+
+/* ---- power (ONNX Pow of floats) ----
+ *
+ * pow(x, y) = exp(y * log|x|), with log|x| as a float-float Lh + Ll accurate to about 2^-40
+ * and y * log|x| formed exactly as a float-float (two_prod), so that the exponential, which
+ * magnifies the absolute error of its argument into a relative error of the result, still
+ * gets an argument good to about 2^-32 where the result is finite and nonzero.
+ * log|x| = k ln2 + log(c) + log(1 + r): |x| = 2^k m with m in [sqrt(2)/2, sqrt(2)), c = j/64
+ * the nearest grid point (log(c) from a table as hi + lo), r = (m - c) / c as rh + rl
+ * (m - c is exact by Sterbenz, the division's remainder comes from two_prod), |r| < 2^-6.5,
+ * and log(1 + r) - r a degree-5 Taylor polynomial (truncation below 2^-41) in float.
+ * The special cases are C99's (F.9.4.4), which NumPy's power, ONNX's reference, follows. */
+
+/* POW_LOGC_HI[i] + POW_LOGC_LO[i] = log((i + 45) / 64) to about 2^-48 relative */
+static const float POW_LOGC_HI[47] = {
+    -0x1.68ac84p-2f, -0x1.522aep-2f,  -0x1.3c2528p-2f, -0x1.269622p-2f, -0x1.1178e8p-2f,
+    -0x1.f991c6p-3f, -0x1.d1038p-3f,  -0x1.a93ed4p-3f, -0x1.823c16p-3f, -0x1.5bf406p-3f,
+    -0x1.365fccp-3f, -0x1.1178e8p-3f, -0x1.da7276p-4f, -0x1.9335e6p-4f, -0x1.4d3116p-4f,
+    -0x1.08598cp-4f, -0x1.894aa2p-5f, -0x1.0415d8p-5f, -0x1.020566p-6f, 0.0f,
+    0x1.fc0a8cp-7f,  0x1.f829bp-6f,   0x1.77459p-5f,   0x1.f0a30cp-5f,  0x1.341d7ap-4f,
+    0x1.6f0d28p-4f,  0x1.a926d4p-4f,  0x1.e27076p-4f,  0x1.0d77e8p-3f,  0x1.29553p-3f,
+    0x1.44d2b6p-3f,  0x1.5ff308p-3f,  0x1.7ab89p-3f,   0x1.9525aap-3f,  0x1.af3c94p-3f,
+    0x1.c8ff7cp-3f,  0x1.e27076p-3f,  0x1.fb9186p-3f,  0x1.0a324ep-2f,  0x1.1675cap-2f,
+    0x1.22942p-2f,   0x1.2e8e2cp-2f,  0x1.3a64c6p-2f,  0x1.4618bcp-2f,  0x1.51aad8p-2f,
+    0x1.5d1bdcp-2f,  0x1.686c82p-2f,
+};
+static const float POW_LOGC_LO[47] = {
+    0x1.6395ecp-30f,  -0x1.ce28f6p-28f, 0x1.1999dp-27f,   0x1.d9648ep-27f,  -0x1.13f23ep-29f,
+    -0x1.96767p-28f,  0x1.b3543p-28f,   0x1.ba930ep-30f,  -0x1.5468fp-29f,  -0x1.6a87b6p-28f,
+    0x1.fd4dfep-28f,  -0x1.13f23ep-30f, -0x1.c2235p-31f,  0x1.535b3cp-31f,  0x1.6fc0aap-31f,
+    0x1.4c38cp-29f,   0x1.6c0998p-30f,  -0x1.3ce888p-30f, 0x1.db29eep-32f,  0.0f,
+    -0x1.e07f84p-32f, 0x1.cf066p-31f,   -0x1.39a46p-30f,  0x1.162a6p-37f,   -0x1.3c85c6p-29f,
+    0x1.5cad6ap-29f,  -0x1.6d4aa8p-30f, 0x1.c55e5cp-29f,  -0x1.97b8d4p-30f, -0x1.f802b8p-29f,
+    0x1.996fa4p-28f,  -0x1.eb0d86p-28f, 0x1.086c84p-30f,  -0x1.85d4a6p-30f, 0x1.d017fep-28f,
+    0x1.e6a688p-29f,  0x1.c55e5cp-28f,  0x1.abc7c6p-28f,  0x1.39c872p-29f,  0x1.7574c2p-27f,
+    -0x1.0c21a6p-28f, -0x1.47b8b4p-28f, -0x1.52d742p-27f, 0x1.0e2f6p-29f,   0x1.cb7e0cp-28f,
+    -0x1.4fec6cp-31f, -0x1.64eb5p-30f,
+};
+
+/* a + b == *s + *e exactly (Knuth's TwoSum, any magnitudes) */
+static inline void two_sum(float a, float b, float *s, float *e)
+{
+    float bv;
+    *s = a + b;
+    bv = *s - a;
+    *e = (a - (*s - bv)) + (b - bv);
+}
+
+/* log(ax) = *hi + *lo for a positive finite ax (also subnormal) */
+static void pow_log(float ax, float *hi, float *lo)
+{
+    static const float ln2_hi = 0x1.62e3p-1f;    /* 16 bits: k * ln2_hi is exact */
+    static const float ln2_lo = 0x1.2fefa2p-17f;
+    uint32_t ix = f2u(ax);
+    int32_t k = 0, j;
+    float m, c, d, rh, rl, ph, pl, p, dk, a, s1, e1, s2, e2, l;
+    if (ix < 0x00800000u) {
+        k -= 25;
+        ix = f2u(ax * 0x1p25f);
+    }
+    /* m in [sqrt(2)/2, sqrt(2)), as in tinyc_logf */
+    ix += 0x3f800000u - 0x3f3504f3u;
+    k += (int32_t)(ix >> 23) - 0x7f;
+    ix = (ix & 0x007fffffu) + 0x3f3504f3u;
+    m = u2f(ix);
+    j = (int32_t)(m * 64.0f + 0.5f); /* in [45, 91] */
+    c = (float)j * 0x1p-6f;
+    d = m - c;
+    rh = d / c;
+    two_prod(rh, c, &ph, &pl);
+    rl = ((d - ph) - pl) / c;
+    /* log(1 + r) - r = -r^2/2 + r^3/3 - r^4/4 + r^5/5 - r^6/6, with -rh * rl from r^2/2 */
+    p = (rh * rh) * (-0.5f + rh * (0x1.555556p-2f + rh * (-0.25f + rh * (0x1.99999ap-3f +
+                                                                          rh * -0x1.555556p-3f)))) -
+        rh * rl;
+    dk = (float)k;
+    a = dk * ln2_hi;
+    two_sum(a, POW_LOGC_HI[j - 45], &s1, &e1);
+    two_sum(s1, rh, &s2, &e2);
+    l = (e1 + e2) + (((dk * ln2_lo + POW_LOGC_LO[j - 45]) + rl) + p);
+    *hi = s2 + l;
+    *lo = l - (*hi - s2);
+}
+
+float TINYC_ABI_POWF(float x, float y)
+{
+    uint32_t ux = f2u(x), uy = f2u(y), ax = ux & F32_ABS, ay = uy & F32_ABS;
+    int y_int = 0, y_odd = 0, negative = 0;
+    float lh, ll, th, tl, hi, lo, v, r;
+    int32_t m;
+    if (ay == 0 || ux == 0x3f800000u)
+        return 1.0f; /* pow(x, +-0) = 1 and pow(1, y) = 1, also for a nan */
+    if (ax > F32_INF || ay > F32_INF)
+        return x + y; /* nan */
+    /* whether y is an integer, and odd: from 2^24 on every float is an even integer */
+    if (ay >= 0x4b800000u) {
+        y_int = 1;
+    } else if (ay >= 0x3f800000u) {
+        int32_t e = (int32_t)(ay >> 23) - 127; /* in [0, 23] */
+        uint32_t frac = ay & ((UINT32_C(1) << (23 - e)) - 1u);
+        y_int = frac == 0;
+        y_odd = y_int && (e == 0 || ((ay >> (23 - e)) & 1u));
+    }
+    if (ay == F32_INF) {
+        if (ax == 0x3f800000u)
+            return 1.0f; /* pow(-1, +-inf) = 1 */
+        /* |x| < 1: y = +inf gives +0, -inf gives +inf; |x| > 1 the reverse */
+        return ((ax < 0x3f800000u) == !(uy & F32_SIGN)) ? 0.0f : u2f(F32_INF);
+    }
+    if (ux & F32_SIGN) {
+        if (ax != 0 && ax != F32_INF && !y_int)
+            return u2f(0x7fc00000u); /* a negative finite x to a non-integer power: nan */
+        negative = y_odd;
+    }
+    if (ax == 0 || ax == F32_INF) {
+        /* 0 to a negative power and inf to a positive one are inf, the others 0 */
+        r = ((ax == 0) == ((uy & F32_SIGN) != 0)) ? u2f(F32_INF) : 0.0f;
+        return negative ? -r : r;
+    }
+    pow_log(u2f(ax), &lh, &ll);
+    th = y * lh;
+    if (th > 89.0f) {
+        r = u2f(F32_INF); /* exp(89) > FLT_MAX */
+    } else if (th < -104.0f) {
+        r = 0.0f; /* exp(-104) < 2^-150 rounds to zero */
+    } else {
+        two_prod(y, lh, &th, &tl);
+        tl += y * ll;
+        expf_kernel(th, &hi, &lo, &m);
+        /* exp(th + tl) = exp(th) (1 + tl) to within tl^2 */
+        v = hi + (lo + hi * tl);
+        if (m > 126)
+            r = (v * pow2f(m - 1)) * 2.0f;
+        else if (m < -125)
+            r = (v * pow2f(m + 64)) * 0x1p-64f;
+        else
+            r = v * pow2f(m);
+    }
+    return negative ? -r : r;
+}

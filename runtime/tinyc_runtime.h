@@ -26,6 +26,8 @@
  *   tinyc_erff       <= 3 ulp;  erf(+-inf) = +-1
  *   tinyc_fmodf, tinyc_fmod
  *                    exact;     C's fmod: x's sign, fmod(x, 0) = fmod(+-inf, y) = nan
+ *   tinyc_powf       <= 1 ulp;  C99's special cases: pow(x, +-0) = pow(1, y) = 1 (also for nan),
+ *                               a negative x to a non-integer y = nan, odd integer y keeps x's sign
  * The odd functions keep the sign of zero.
  */
 #ifndef TINYC_RUNTIME_H
@@ -59,6 +61,7 @@ float TINYC_ABI_ATANHF(float x);
 float TINYC_ABI_ERFF(float x);
 float TINYC_ABI_FMODF(float x, float y);
 double TINYC_ABI_FMOD(double x, double y);
+float TINYC_ABI_POWF(float x, float y);
 
 #ifdef __cplusplus
 }

@@ -11,6 +11,7 @@
 #include "tinyc/Dialect/TinycDialect.h"
 #include "tinyc/Dialect/ScalarSemantics.h"
 #include "tinyc/Dialect/TinycShapes.h"
+#include "tinyc_runtime.h"
 
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
@@ -166,7 +167,7 @@ std::pair<int64_t, int64_t> intRange(Type elem) {
   return {-(int64_t{1} << (width - 1)), (int64_t{1} << (width - 1)) - 1};
 }
 
-enum class BinaryKind { add, sub, mul, div, max, min, mod, fmod, shl, shr };
+enum class BinaryKind { add, sub, mul, div, max, min, mod, fmod, pow, shl, shr };
 
 OpFoldResult foldBinary(Operation *op, BinaryKind kind, Attribute lhsAttr, Attribute rhsAttr,
                         std::optional<ActivationAttr> act, std::optional<FakeQuantAttr> quant) {
@@ -197,6 +198,10 @@ OpFoldResult foldBinary(Operation *op, BinaryKind kind, Attribute lhsAttr, Attri
         r = std::isnan(a) || std::isnan(b)  ? a + b
             : std::isinf(a) || b == 0.0     ? std::numeric_limits<double>::quiet_NaN()
                                             : std::fmod(a, b);
+        break;
+      // float32 only (verifier): the runtime's own routine, as the lowering calls it.
+      case BinaryKind::pow:
+        r = TINYC_ABI_POWF(static_cast<float>(a), static_cast<float>(b));
         break;
       case BinaryKind::mod:
       case BinaryKind::shl:
@@ -251,6 +256,21 @@ OpFoldResult foldBinary(Operation *op, BinaryKind kind, Attribute lhsAttr, Attri
         r = a % b;
       if (kind == BinaryKind::mod && r != 0 && (r < 0) != (b < 0))
         r += b;
+      break;
+    case BinaryKind::pow:
+      // As the lowering: repeated squaring, wrapping; a negative exponent gives the
+      // truncated 1 / a^-b.
+      if (b < 0) {
+        r = a == 1 ? 1 : a == -1 ? ((b & 1) ? -1 : 1) : 0;
+      } else {
+        uint64_t power = 1, base = ua;
+        for (uint64_t e = ub; e != 0; e >>= 1) {
+          if (e & 1)
+            power *= base;
+          base *= base;
+        }
+        r = static_cast<int64_t>(power);
+      }
       break;
     case BinaryKind::shl:
     case BinaryKind::shr: {
@@ -552,6 +572,10 @@ OpFoldResult ModOp::fold(FoldAdaptor a) {
 
 OpFoldResult FmodOp::fold(FoldAdaptor a) {
   return foldBinary(*this, BinaryKind::fmod, a.getLhs(), a.getRhs(), getAct(), getQuant());
+}
+
+OpFoldResult PowOp::fold(FoldAdaptor a) {
+  return foldBinary(*this, BinaryKind::pow, a.getLhs(), a.getRhs(), getAct(), getQuant());
 }
 
 OpFoldResult MinOp::fold(FoldAdaptor a) {

@@ -221,6 +221,12 @@ LogicalResult ModOp::verify() {
   return verifyBinary(*this, getLhs(), getRhs(), getAct());
 }
 LogicalResult FmodOp::verify() { return verifyBinary(*this, getLhs(), getRhs(), getAct()); }
+LogicalResult PowOp::verify() {
+  Type elem = elementTypeOf(getLhs());
+  if (!elem.isF32() && !(elem.isSignlessInteger() && !elem.isInteger(1)))
+    return emitOpError() << "power needs float32 or signed integers, got " << elem;
+  return verifyBinary(*this, getLhs(), getRhs(), getAct());
+}
 static LogicalResult verifyShift(Operation *op, Value lhs, Value rhs,
                                  std::optional<ActivationAttr> act) {
   if (!elementTypeOf(lhs).isUnsignedInteger())

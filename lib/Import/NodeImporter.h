@@ -155,20 +155,22 @@ inline constexpr llvm::StringLiteral microsoftDomain = "com.microsoft";
   X(BatchNormalization) X(Softmax) X(ReduceSum) X(ReduceMean) X(ReduceMax) X(ReduceMin)          \
   X(ReduceProd) X(LogSoftmax) X(ReduceL1) X(ReduceL2) X(ReduceLogSum) X(ReduceLogSumExp)          \
   X(ReduceSumSquare) X(LayerNormalization) X(InstanceNormalization) X(MeanVarianceNormalization)  \
-  X(ArgMax) X(ArgMin) X(Hardmax) X(CumSum)                                                         \
+  X(ArgMax) X(ArgMin) X(Hardmax) X(CumSum) X(NegativeLogLikelihoodLoss)                           \
+  X(SoftmaxCrossEntropyLoss) X(LRN)                                                                \
   /* OnnxElementwise.cpp */                                                                        \
   X(Add) X(Sub) X(Mul) X(Div) X(Relu) X(LeakyRelu) X(Sigmoid) X(Tanh) X(HardSigmoid) X(HardSwish) \
   X(Clip) X(Cast) X(CastLike) X(QuantizeLinear) X(DequantizeLinear) X(Sign)                       \
   X(Abs) X(Neg) X(Reciprocal) X(Sqrt) X(Exp) X(Floor) X(Ceil) X(Round) X(Elu) X(Selu) X(Celu)     \
   X(Softsign) X(ThresholdedRelu) X(Shrink) X(Max) X(Min) X(Sum) X(Mean) X(Log) X(Softplus)       \
   X(Sin) X(Cos) X(Tan) X(Asin) X(Acos) X(Atan) X(Sinh) X(Cosh) X(Asinh) X(Acosh) X(Atanh) X(Erf) \
-  X(Mod) X(Gelu) X(Mish) X(BitShift)                                                               \
+  X(Mod) X(Gelu) X(Mish) X(BitShift) X(Pow)                                                        \
   X(Equal) X(Less) X(LessOrEqual) X(Greater) X(GreaterOrEqual) X(And) X(Or) X(Xor) X(Not)         \
   X(Where) X(IsNaN) X(IsInf) X(PRelu)                                                              \
   /* OnnxShape.cpp */                                                                              \
   X(Reshape) X(Flatten) X(Squeeze) X(Unsqueeze) X(Transpose) X(Concat) X(Pad) X(Gather) X(Shape)  \
   X(Constant) X(Identity) X(Dropout) X(Slice) X(Split) X(Tile) X(Expand) X(DepthToSpace)          \
   X(SpaceToDepth) X(ConstantOfShape) X(Range) X(Size) X(Trilu) X(OneHot) X(GatherElements)       \
+  X(EyeLike)                                                                                       \
   /* OnnxQuantized.cpp */                                                                          \
   X(QLinearConv) X(QLinearMatMul) X(ConvInteger) X(MatMulInteger)                                 \
   /* OnnxRecurrent.cpp */                                                                          \

@@ -15,6 +15,31 @@ bool isSupportedArithmeticType(Type elem) {
   return elem.isF32() || elem.isF64() || (elem.isInteger() && !elem.isInteger(1));
 }
 
+/// lhs op rhs of element type `elem`, broadcasting as the node's opset says.
+template <typename OpTy>
+FailureOr<Value> buildBinary(NodeImporter &n, Value lhs, Value rhs, Type elem) {
+  // Before opset 7, `broadcast=1` aligned B with A starting at `axis`; padding
+  // B's shape with trailing ones expresses that as NumPy broadcasting.
+  if (n.opset < 7 && n.getInt("broadcast", 0) != 0 && n.attribute("axis")) {
+    int64_t lhsRank = cast<RankedTensorType>(lhs.getType()).getRank();
+    FailureOr<int64_t> axis = n.normalizeAxis(n.getInt("axis", 0), lhsRank, "axis");
+    if (failed(axis))
+      return failure();
+    Shape shape(cast<RankedTensorType>(rhs.getType()).getShape());
+    if (*axis + static_cast<int64_t>(shape.size()) > lhsRank)
+      return n.error() << "B of shape " << formatShape(shape) << " does not fit A at axis "
+                       << *axis;
+    shape.append(lhsRank - *axis - shape.size(), 1);
+    rhs = n.reshape(rhs, shape);
+  }
+  FailureOr<Shape> shape =
+      broadcastShapes(cast<RankedTensorType>(lhs.getType()).getShape(),
+                      cast<RankedTensorType>(rhs.getType()).getShape(), n.errorFn());
+  if (failed(shape))
+    return failure();
+  return n.create<OpTy>(n.tensorType(*shape, elem), lhs, rhs, ActivationAttr(), FakeQuantAttr());
+}
+
 template <typename OpTy>
 LogicalResult convertBinary(NodeImporter &n, llvm::ArrayRef<llvm::StringRef> attributes = {
                                                  "broadcast", "axis", "consumed_inputs"}) {
@@ -29,26 +54,10 @@ LogicalResult convertBinary(NodeImporter &n, llvm::ArrayRef<llvm::StringRef> att
                      << n.inputType(1).getElementType();
   if (!isSupportedArithmeticType(elem))
     return n.error() << "element type " << elem << " is not supported";
-  // Before opset 7, `broadcast=1` aligned B with A starting at `axis`; padding
-  // B's shape with trailing ones expresses that as NumPy broadcasting.
-  if (n.opset < 7 && n.getInt("broadcast", 0) != 0 && n.attribute("axis")) {
-    int64_t lhsRank = n.inputType(0).getRank();
-    FailureOr<int64_t> axis = n.normalizeAxis(n.getInt("axis", 0), lhsRank, "axis");
-    if (failed(axis))
-      return failure();
-    Shape shape(n.inputType(1).getShape());
-    if (*axis + static_cast<int64_t>(shape.size()) > lhsRank)
-      return n.error() << "B of shape " << formatShape(shape) << " does not fit A at axis "
-                       << *axis;
-    shape.append(lhsRank - *axis - shape.size(), 1);
-    *rhs = n.reshape(*rhs, shape);
-  }
-  FailureOr<Shape> shape =
-      broadcastShapes(cast<RankedTensorType>(lhs->getType()).getShape(),
-                      cast<RankedTensorType>(rhs->getType()).getShape(), n.errorFn());
-  if (failed(shape))
+  FailureOr<Value> result = buildBinary<OpTy>(n, *lhs, *rhs, elem);
+  if (failed(result))
     return failure();
-  n.setOutput(0, n.create<OpTy>(n.tensorType(*shape, elem), *lhs, *rhs, ActivationAttr(), FakeQuantAttr()));
+  n.setOutput(0, *result);
   return success();
 }
 
@@ -126,6 +135,48 @@ LogicalResult onnx_import::convertAdd(NodeImporter &n) { return convertBinary<Ad
 LogicalResult onnx_import::convertSub(NodeImporter &n) { return convertBinary<SubOp>(n); }
 LogicalResult onnx_import::convertMul(NodeImporter &n) { return convertBinary<MulOp>(n); }
 LogicalResult onnx_import::convertDiv(NodeImporter &n) { return convertBinary<DivOp>(n); }
+
+/// Pow: from opset 12 the exponent's type may differ from the base's; it is
+/// converted to the base's type (an integer exponent outside the base type's
+/// range wraps, a double one rounds to float32). An integer base with a float exponent is
+/// computed in float32 and truncated back, as ONNX's reference (NumPy's power
+/// in floating point, then astype) does; the result is exact while it is below
+/// 2^24. float32 is the runtime's single-precision powf: double is refused.
+LogicalResult onnx_import::convertPow(NodeImporter &n) {
+  if (failed(n.rejectUnknownAttributes({"broadcast", "axis"})))
+    return failure();
+  FailureOr<Value> base = n.requiredInput(0), exponent = n.requiredInput(1);
+  if (failed(base) || failed(exponent))
+    return failure();
+  Type baseType = n.inputType(0).getElementType(), exponentType = n.inputType(1).getElementType();
+  bool intBase = baseType.isSignlessInteger(32) || baseType.isSignlessInteger(64);
+  if (!baseType.isF32() && !intBase)
+    return n.error() << "base (input 0) of element type " << baseType
+                     << " is not supported (float32, int32, int64)";
+  if (!isSupportedArithmeticType(exponentType))
+    return n.error() << "exponent (input 1) of element type " << exponentType
+                     << " is not supported";
+  Type f32 = n.builder.getF32Type();
+  Type computeType = intBase && isa<FloatType>(exponentType) ? f32 : baseType;
+  auto convert = [&](Value v) {
+    auto type = cast<RankedTensorType>(v.getType());
+    if (type.getElementType() == computeType)
+      return v;
+    return n.create<CastOp>(n.tensorType(type.getShape(), computeType), v);
+  };
+  Value lhs = convert(*base);
+  Value rhs = convert(*exponent);
+  FailureOr<Value> power = buildBinary<PowOp>(n, lhs, rhs, computeType);
+  if (failed(power))
+    return failure();
+  Value result = *power;
+  if (computeType != baseType) {
+    auto shape = cast<RankedTensorType>(result.getType()).getShape();
+    result = n.create<CastOp>(n.tensorType(shape, baseType), result);
+  }
+  n.setOutput(0, result);
+  return success();
+}
 
 LogicalResult onnx_import::convertRelu(NodeImporter &n) {
   FailureOr<Value> x = n.requiredInput(0);
@@ -312,8 +363,20 @@ LogicalResult onnx_import::convertMean(NodeImporter &n) {
 LogicalResult onnx_import::convertAbs(NodeImporter &n) {
   return convertActivation(n, ActivationKind::abs, {});
 }
+/// Neg: an activation of floats; of signed integers (opset 6), 0 - x, which
+/// wraps for the type's minimum as ONNX Runtime's and NumPy's negation does.
 LogicalResult onnx_import::convertNeg(NodeImporter &n) {
-  return convertActivation(n, ActivationKind::neg, {});
+  FailureOr<Value> x = n.requiredInput(0);
+  if (failed(x))
+    return failure();
+  Type elem = n.inputType(0).getElementType();
+  if (!elem.isSignlessInteger() || elem.isInteger(1))
+    return convertActivation(n, ActivationKind::neg, {});
+  if (failed(n.rejectUnknownAttributes({"consumed_inputs"})))
+    return failure();
+  Value zero = n.scalarConstant(elem, 0);
+  n.setOutput(0, n.create<SubOp>(n.inputType(0), zero, *x, ActivationAttr(), FakeQuantAttr()));
+  return success();
 }
 LogicalResult onnx_import::convertReciprocal(NodeImporter &n) {
   return convertActivation(n, ActivationKind::reciprocal, {});

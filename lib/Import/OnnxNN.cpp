@@ -4,6 +4,9 @@
 
 #include "llvm/Support/CheckedArithmetic.h"
 
+#include <array>
+#include <numeric>
+
 using namespace mlir;
 using namespace mlir::tinyc;
 using namespace mlir::tinyc::onnx_import;
@@ -438,6 +441,33 @@ LogicalResult onnx_import::convertReduceSumSquare(NodeImporter &n) {
   return convertReduce(n, ReduceKind::sum, 18, ReduceStep::square);
 }
 
+namespace {
+
+/// LogSoftmax of a float32 tensor along `axis` (one dimension), ONNX's
+/// reference in its order: t = x - max(x); y = t - log(sum(exp(t))).
+Value logSoftmax(NodeImporter &n, Value input, int64_t axis) {
+  MLIRContext *context = n.builder.getContext();
+  auto inputType = cast<RankedTensorType>(input.getType());
+  Shape kept(inputType.getShape());
+  kept[axis] = 1;
+  auto keptType = n.tensorType(kept, inputType.getElementType());
+  auto reduce = [&](Value v, ReduceKind kind) {
+    return n.create<ReduceOp>(keptType, v, ReduceKindAttr::get(context, kind),
+                              n.builder.getDenseI64ArrayAttr({axis}), n.builder.getBoolAttr(true));
+  };
+  auto activation = [&](Value v, ActivationKind kind) {
+    return n.create<ActivationOp>(cast<RankedTensorType>(v.getType()), v,
+                                  ActivationAttr::get(context, kind));
+  };
+  Value shifted = n.create<SubOp>(inputType, input, reduce(input, ReduceKind::max),
+                                  ActivationAttr(), FakeQuantAttr());
+  Value logSum = activation(reduce(activation(shifted, ActivationKind::exp), ReduceKind::sum),
+                            ActivationKind::log);
+  return n.create<SubOp>(inputType, shifted, logSum, ActivationAttr(), FakeQuantAttr());
+}
+
+} // namespace
+
 LogicalResult onnx_import::convertLogSoftmax(NodeImporter &n) {
   if (failed(n.rejectUnknownAttributes({"axis"})))
     return failure();
@@ -463,26 +493,7 @@ LogicalResult onnx_import::convertLogSoftmax(NodeImporter &n) {
                            getNumElements(shape.drop_front(*axis))});
     reduced = 1;
   }
-  // ONNX's reference, in its order: t = x - max(x); y = t - log(sum(exp(t))).
-  MLIRContext *context = n.builder.getContext();
-  auto inputType = cast<RankedTensorType>(input.getType());
-  Shape kept(inputType.getShape());
-  kept[reduced] = 1;
-  auto keptType = n.tensorType(kept, inputType.getElementType());
-  auto reduce = [&](Value v, ReduceKind kind) {
-    return n.create<ReduceOp>(keptType, v, ReduceKindAttr::get(context, kind),
-                              n.builder.getDenseI64ArrayAttr({reduced}), n.builder.getBoolAttr(true));
-  };
-  auto activation = [&](Value v, ActivationKind kind) {
-    return n.create<ActivationOp>(cast<RankedTensorType>(v.getType()), v,
-                                  ActivationAttr::get(context, kind));
-  };
-  Value shifted = n.create<SubOp>(inputType, input, reduce(input, ReduceKind::max),
-                                  ActivationAttr(), FakeQuantAttr());
-  Value logSum = activation(reduce(activation(shifted, ActivationKind::exp), ReduceKind::sum),
-                            ActivationKind::log);
-  Value result = n.create<SubOp>(inputType, shifted, logSum, ActivationAttr(), FakeQuantAttr());
-  n.setOutput(0, n.reshape(result, shape));
+  n.setOutput(0, n.reshape(logSoftmax(n, input, reduced), shape));
   return success();
 }
 
@@ -785,5 +796,188 @@ LogicalResult onnx_import::convertCumSum(NodeImporter &n) {
   n.setOutput(0, n.create<CumSumOp>(type, *x, n.builder.getI64IntegerAttr(*axis),
                                     n.builder.getBoolAttr(n.getInt("exclusive", 0) != 0),
                                     n.builder.getBoolAttr(n.getInt("reverse", 0) != 0)));
+  return success();
+}
+
+namespace {
+
+/// NegativeLogLikelihoodLoss of float32 log-probabilities `logProb` [N, C, d1..dk]
+/// for targets [N, d1..dk], with optional class weights [C]: ONNX's function
+/// body, built from tinyc operations in its order.
+///   ignored = target == ignore_index           (when the attribute is set)
+///   index   = where(ignored, 0, target)         (an ignored target reads class 0)
+///   loss    = -gather_elements(logProb, index, axis 1) * w
+///   w       = where(ignored, 0, weight[index])  (weight 1 when absent)
+/// reduced by `reduction`: none, sum, or mean = sum(loss) / sum(w) (the mean
+/// when all weights are 1 and none is ignored). Every form of opsets 12-21.
+/// `logProbInput` is the node's input that `logProb` comes from, for the
+/// diagnostics.
+LogicalResult importNllLoss(NodeImporter &n, Value logProb, Value target, Value weight,
+                            unsigned logProbInput) {
+  std::string reduction = n.getString("reduction", "mean");
+  if (reduction != "none" && reduction != "sum" && reduction != "mean")
+    return n.error() << "reduction '" << reduction << "' is not none, sum or mean";
+  auto logProbType = cast<RankedTensorType>(logProb.getType());
+  auto targetType = cast<RankedTensorType>(target.getType());
+  if (!logProbType.getElementType().isF32())
+    return n.error() << "input " << logProbInput << " has element type "
+                     << logProbType.getElementType() << "; only float32 is supported";
+  Type indexType = targetType.getElementType();
+  if (!indexType.isSignlessInteger(32) && !indexType.isSignlessInteger(64))
+    return n.error() << "target (input 1) of type " << indexType << " is not int32 or int64";
+  llvm::ArrayRef<int64_t> shape = logProbType.getShape();
+  if (shape.size() < 2)
+    return n.error() << "input " << logProbInput << " of shape " << formatShape(shape)
+                     << " has no class dimension (rank below 2)";
+  Shape targetShape{shape[0]};
+  llvm::append_range(targetShape, shape.drop_front(2));
+  if (targetType.getShape() != llvm::ArrayRef<int64_t>(targetShape))
+    return n.error() << "target (input 1) of shape " << formatShape(targetType.getShape())
+                     << " is not input " << logProbInput << "'s shape " << formatShape(shape)
+                     << " without its class dimension";
+  if (weight) {
+    auto weightType = cast<RankedTensorType>(weight.getType());
+    if (!weightType.getElementType().isF32())
+      return n.error() << "weight (input 2) has element type " << weightType.getElementType()
+                       << "; only float32 is supported";
+    if (weightType.getShape() != llvm::ArrayRef<int64_t>{shape[1]})
+      return n.error() << "weight (input 2) of shape " << formatShape(weightType.getShape())
+                       << " does not hold one value per class (" << shape[1] << ")";
+  }
+  MLIRContext *context = n.builder.getContext();
+  Type f32 = logProbType.getElementType();
+  Composer c{n};
+  Value index = target;
+  Value ignored;
+  if (n.attribute("ignore_index")) {
+    Value ignoreIndex = n.scalarConstant(indexType, n.getInt("ignore_index", 0));
+    ignored = n.create<CompareOp>(n.tensorType(targetShape, n.builder.getI1Type()),
+                                  CompareKindAttr::get(context, CompareKind::eq), target,
+                                  ignoreIndex);
+    Value zeroIndex = n.scalarConstant(indexType, 0);
+    index = n.create<SelectOp>(targetType, ignored, zeroIndex, target);
+  }
+  Shape pickedShape(targetShape);
+  pickedShape.insert(pickedShape.begin() + 1, 1);
+  Value pickedIndex = n.reshape(index, pickedShape);
+  Value picked = n.create<GatherElementsOp>(n.tensorType(pickedShape, f32), logProb, pickedIndex,
+                                            n.builder.getI64IntegerAttr(1));
+  Value pickedFlat = n.reshape(picked, targetShape);
+  Value loss = c.activation(pickedFlat, ActivationKind::neg);
+  Value w; // the weight of each loss term; null when all are 1
+  if (weight)
+    w = n.create<GatherOp>(n.tensorType(targetShape, f32), weight, index,
+                           n.builder.getI64IntegerAttr(0));
+  if (ignored) {
+    Value zero = c.scalar(0.0, loss);
+    Value kept = w ? w : c.scalar(1.0, loss);
+    w = n.create<SelectOp>(n.tensorType(targetShape, f32), ignored, zero, kept);
+  }
+  if (w)
+    loss = c.mul(loss, w);
+  if (reduction == "none") {
+    n.setOutput(0, loss);
+    return success();
+  }
+  llvm::SmallVector<int64_t> all(targetShape.size());
+  std::iota(all.begin(), all.end(), 0);
+  auto reduceAll = [&](Value v, ReduceKind kind) {
+    return n.create<ReduceOp>(n.tensorType({}, f32), v, ReduceKindAttr::get(context, kind),
+                              n.builder.getDenseI64ArrayAttr(all), n.builder.getBoolAttr(false));
+  };
+  if (reduction == "sum") {
+    n.setOutput(0, reduceAll(loss, ReduceKind::sum));
+  } else if (!w) {
+    n.setOutput(0, reduceAll(loss, ReduceKind::mean));
+  } else {
+    Value lossSum = reduceAll(loss, ReduceKind::sum);
+    Value weightSum = reduceAll(w, ReduceKind::sum);
+    n.setOutput(0, c.div(lossSum, weightSum));
+  }
+  return success();
+}
+
+/// The inputs of the two losses: scores or log-probabilities, target, and
+/// the optional weight (null when absent).
+FailureOr<std::array<Value, 3>> lossInputs(NodeImporter &n) {
+  if (failed(n.rejectUnknownAttributes({"reduction", "ignore_index"})))
+    return failure();
+  FailureOr<Value> x = n.requiredInput(0), target = n.requiredInput(1);
+  if (failed(x) || failed(target))
+    return failure();
+  return std::array<Value, 3>{*x, *target, n.input(2)};
+}
+
+} // namespace
+
+LogicalResult onnx_import::convertNegativeLogLikelihoodLoss(NodeImporter &n) {
+  FailureOr<std::array<Value, 3>> in = lossInputs(n);
+  if (failed(in))
+    return failure();
+  return importNllLoss(n, (*in)[0], (*in)[1], (*in)[2], 0);
+}
+
+/// SoftmaxCrossEntropyLoss: ONNX's function body, the NegativeLogLikelihoodLoss
+/// of LogSoftmax(scores) along the class dimension (1), which is also the
+/// optional output log_prob.
+LogicalResult onnx_import::convertSoftmaxCrossEntropyLoss(NodeImporter &n) {
+  FailureOr<std::array<Value, 3>> in = lossInputs(n);
+  if (failed(in))
+    return failure();
+  RankedTensorType type = n.inputType(0);
+  if (!type.getElementType().isF32())
+    return n.error() << "input 0 has element type " << type.getElementType()
+                     << "; only float32 is supported";
+  if (type.getRank() < 2)
+    return n.error() << "input 0 of shape " << formatShape(type.getShape())
+                     << " has no class dimension (rank below 2)";
+  Value logProb = logSoftmax(n, (*in)[0], 1);
+  if (failed(importNllLoss(n, logProb, (*in)[1], (*in)[2], 0)))
+    return failure();
+  n.setOutput(1, logProb);
+  return success();
+}
+
+/// LRN: ONNX's definition, y = x / (bias + alpha / size * square_sum)^beta,
+/// square_sum the sum of x^2 over the channels [c - floor((size - 1) / 2),
+/// c + ceil((size - 1) / 2)] clipped to [0, C - 1]. The sum is an average pool
+/// of x^2 viewed as [N, 1, C, rest] with a (size x 1) window whose zero padding
+/// completes every window (count_include_pad: the divisor is always size), so
+/// alpha / size * square_sum is alpha times that average.
+LogicalResult onnx_import::convertLRN(NodeImporter &n) {
+  if (failed(n.rejectUnknownAttributes({"alpha", "beta", "bias", "size"})))
+    return failure();
+  FailureOr<llvm::SmallVector<Value>> in = floatInputs(n, 1, 1);
+  if (failed(in))
+    return failure();
+  RankedTensorType type = n.inputType(0);
+  llvm::ArrayRef<int64_t> shape = type.getShape();
+  if (shape.size() < 2)
+    return n.error() << "input of shape " << formatShape(shape)
+                     << " has no channel dimension (rank below 2)";
+  if (!n.attribute("size"))
+    return n.error() << "attribute 'size' is required";
+  int64_t size = n.getInt("size", 1);
+  if (size < 1)
+    return n.error() << "size " << size << " is not positive";
+  Composer c{n};
+  Value x = (*in)[0];
+  Value square = c.mul(x, x);
+  Shape pooled{shape[0], 1, shape[1], getNumElements(shape.drop_front(2))};
+  Value view = n.reshape(square, pooled);
+  int64_t before = (size - 1) / 2, after = size - 1 - before;
+  Value average = n.create<PoolOp>(
+      n.tensorType(pooled, type.getElementType()), view,
+      PoolKindAttr::get(n.builder.getContext(), PoolKind::avg), i64Array(n, {size, 1}),
+      i64Array(n, {1, 1}), i64Array(n, {1, 1}), i64Array(n, {before, 0, after, 0}),
+      n.builder.getBoolAttr(false), n.builder.getBoolAttr(true), FakeQuantAttr());
+  Value sum = n.reshape(average, shape);
+  Value alpha = c.scalar(n.getFloat("alpha", 1e-4f), x);
+  Value scaled = c.mul(alpha, sum);
+  Value bias = c.scalar(n.getFloat("bias", 1.0f), x);
+  Value base = c.add(bias, scaled);
+  Value beta = c.scalar(n.getFloat("beta", 0.75f), x);
+  Value denominator = c.binary<PowOp>(base, beta);
+  n.setOutput(0, c.div(x, denominator));
   return success();
 }

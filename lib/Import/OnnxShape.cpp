@@ -693,6 +693,36 @@ LogicalResult onnx_import::convertConstantOfShape(NodeImporter &n) {
   return success();
 }
 
+/// EyeLike: ones on the k-th diagonal (k > 0 above the main one) of a 2-D
+/// tensor of the input's shape, of type `dtype` (default the input's). Shapes
+/// are static, so it is a constant; the input's values are never read.
+LogicalResult onnx_import::convertEyeLike(NodeImporter &n) {
+  if (failed(n.rejectUnknownAttributes({"dtype", "k"})))
+    return failure();
+  if (failed(n.requiredInput(0)))
+    return failure();
+  RankedTensorType type = n.inputType(0);
+  if (type.getRank() != 2)
+    return n.error() << "input of shape " << formatShape(type.getShape()) << " is not 2-D";
+  Type elem = type.getElementType();
+  if (n.attribute("dtype")) {
+    int64_t dtype = n.getInt("dtype", 0);
+    elem = convertElementType(n.builder.getContext(), static_cast<int>(dtype));
+    if (!elem)
+      return n.error() << "dtype " << dtype << " is not supported";
+  }
+  int64_t k = n.getInt("k", 0);
+  Attribute zero = n.builder.getZeroAttr(elem), one = n.builder.getOneAttr(elem);
+  int64_t rows = type.getDimSize(0), columns = type.getDimSize(1);
+  llvm::SmallVector<Attribute> values;
+  values.reserve(rows * columns);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < columns; ++c)
+      values.push_back(c - r == k ? one : zero);
+  n.setOutput(0, n.constant(DenseElementsAttr::get(n.tensorType(type.getShape(), elem), values)));
+  return success();
+}
+
 LogicalResult onnx_import::convertRange(NodeImporter &n) {
   if (failed(n.rejectUnknownAttributes({})))
     return failure();

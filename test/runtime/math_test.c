@@ -452,6 +452,77 @@ static void test_fmod_all(unsigned long long n)
           "fmodf takes x's sign", -6.0);
 }
 
+/* ---- pow: <= 1 ulp against powl, C99's special cases bit for bit against the host's powf ---- */
+
+static struct stat st_powf = {"tinyc_powf", 1.0, 0, 0, 0};
+
+static void test_pow_pair(float x, float y)
+{
+    float got = tinyc_powf(x, y), want = powf(x, y);
+    long double ref = powl((long double)x, (long double)y);
+    double err;
+    if (isnan(want) || isinf(want) || want == 0.0f || isinf(x) || isinf(y) || x == 0.0f) {
+        /* exact results: nan, +-inf, +-0 (also from overflow and underflow), and every result
+         * of a zero or infinite operand */
+        int same = (isnan(got) && isnan(want)) || f2u(got) == f2u(want);
+        /* powf may round a result just past the overflow or underflow threshold the other way */
+        err = same ? 0.0 : ulp_error_f(got, ref);
+        if (!same && !(err <= st_powf.bound))
+            check(0, "tinyc_powf differs from powf in a special case", x);
+    } else {
+        err = ulp_error_f(got, ref);
+    }
+    record(&st_powf, err, x);
+    if (!(err <= st_powf.bound))
+        check(0, "tinyc_powf error bound", x);
+}
+
+static void test_pow_all(unsigned long long n)
+{
+    static const float specials[] = {
+        0.0f, -0.0f, 0x1p-149f, -0x1p-149f, 0x1p-126f, 0.5f, -0.5f, 1.0f, -1.0f, 1.5f, 2.0f,
+        -2.0f, 3.0f, -3.0f, 0.1f, 10.0f, 1e10f, -1e10f, 0x1p24f, 0x1.000002p24f, 0x1.fffffep23f,
+        -0x1.fffffep23f, 0x1.000002p0f, 0x1.fffffep-1f, FLT_MAX, -FLT_MAX, INFINITY, -INFINITY, NAN,
+    };
+    size_t i, j;
+    unsigned long long k;
+    for (i = 0; i < sizeof specials / sizeof specials[0]; i++)
+        for (j = 0; j < sizeof specials / sizeof specials[0]; j++)
+            test_pow_pair(specials[i], specials[j]);
+    for (k = 0; k < n; k++) {
+        uint64_t r = next_random();
+        float x = u2f((uint32_t)r), y = u2f((uint32_t)(r >> 32));
+        float ax = fabsf(x), t, yi;
+        test_pow_pair(x, y);
+        if (!(ax > 0.0f) || isinf(ax) || ax == 1.0f)
+            continue;
+        /* exponents whose result is finite and nonzero: t = y log|x| spread over [-110, 95] */
+        t = (float)((double)(r >> 40) * 0x1p-24 * 205.0 - 110.0);
+        y = (float)(t / log((double)ax));
+        test_pow_pair(ax, y);
+        /* a negative x with an integer y near that one */
+        yi = truncf(y);
+        test_pow_pair(-ax, yi);
+        /* x close to 1, where log|x| is small and y large */
+        x = u2f(0x3f800000u + (uint32_t)((r >> 8) & 0xffffu) - 0x8000u);
+        if (x != 1.0f)
+            test_pow_pair(x, (float)(t / log((double)x)));
+    }
+    /* small integer powers are exact */
+    for (i = 1; i <= 20; i++)
+        for (j = 0; j <= 30; j++) {
+            long double e = powl((long double)i, (long double)j);
+            if (e < 0x1p24L)
+                check(tinyc_powf((float)i, (float)j) == (float)e, "integer powers are exact",
+                      (double)i);
+        }
+    check(f2u(tinyc_powf(-0.0f, 3.0f)) == 0x80000000u && tinyc_powf(-2.0f, 3.0f) == -8.0f &&
+              tinyc_powf(-2.0f, 2.0f) == 4.0f && isnan(tinyc_powf(-2.0f, 0.5f)) &&
+              tinyc_powf(NAN, 0.0f) == 1.0f && tinyc_powf(1.0f, NAN) == 1.0f &&
+              tinyc_powf(-1.0f, INFINITY) == 1.0f && tinyc_powf(-0.0f, -1.0f) == -INFINITY,
+          "powf special cases", -0.0);
+}
+
 static void report(const struct stat *s)
 {
     const char *verdict = s->max_err <= s->bound ? "ok" : "FAIL";
@@ -470,6 +541,7 @@ int main(int argc, char **argv)
     test_float_specials();
     test_double_all(stride == 1 ? 50000000ull : 1000000ull);
     test_fmod_all(stride == 1 ? 50000000ull : 300000ull);
+    test_pow_all(stride == 1 ? 50000000ull : 1000000ull);
 
     report(&st_expf);
     report(&st_tanhf);
@@ -480,6 +552,7 @@ int main(int argc, char **argv)
     report(&st_logf);
     report(&st_fmodf);
     report(&st_fmod);
+    report(&st_powf);
     {
         size_t i;
         for (i = 0; i < NUM_UNARIES; i++)

@@ -54,6 +54,13 @@ def cases():
     lo = numpy_helper.from_array(np.array(-1.0, dtype=np.float32), "lo")
     hi = numpy_helper.from_array(np.array(2.0, dtype=np.float32), "hi")
     yield "clip", [helper.make_node("Clip", ["x", "lo", "hi"], ["y"])], [lo, hi], []
+    # Pow, a binary operator whose float32 form is the runtime's tinyc_powf: an odd integer
+    # exponent (negative x), a non-integer one (nan for negative x), and x as the exponent
+    for name, value, x_is_base in (("pow_3", 3.0, True), ("pow_half", 0.5, True),
+                                   ("pow_1.5_to_x", 1.5, False)):
+        c = numpy_helper.from_array(np.array(value, dtype=np.float32), "c")
+        operands = ["x", "c"] if x_is_base else ["c", "x"]
+        yield name, [helper.make_node("Pow", operands, ["y"])], [c], []
     for elem, zp_value in ((np.int8, 3), (np.uint8, 128)):
         zp = numpy_helper.from_array(np.array(zp_value, dtype=elem), "zp")
         nodes = [helper.make_node("QuantizeLinear", ["x", "scale", "zp"], ["q"]),

@@ -184,6 +184,16 @@ def Tinyc_FmodOp : Tinyc_BinaryOp<"fmod", "elementwise remainder of truncated di
   }];
 }
 
+def Tinyc_PowOp : Tinyc_BinaryOp<"pow", "elementwise power"> {
+  let description = [{
+    ONNX Pow with both operands of one type. float32: the runtime's tinyc_powf
+    (at most 1 ulp, C99's special cases, which NumPy's power follows).
+    Signed integers: exact with wraparound, by repeated squaring; a negative
+    exponent gives the truncated quotient 1 / x^-y (1 for x = 1, +-1 for
+    x = -1, 0 otherwise; 0 to a negative power is 0 rather than a trap).
+  }];
+}
+
 def Tinyc_ActivationOp : Tinyc_Op<"activation", [Tinyc_ElementwiseOpInterface]> {
   let summary = "an elementwise activation function (Relu, Sigmoid, Clip, ...)";
   let arguments = (ins Tinyc_FloatTensor:$input, Tinyc_ActivationAttr:$act);

@@ -57,7 +57,7 @@ LogicalResult lowerElementwise(
   return success();
 }
 
-enum class BinaryKind { add, sub, mul, div, max, min, mod, fmod, shl, shr };
+enum class BinaryKind { add, sub, mul, div, max, min, mod, fmod, pow, shl, shr };
 
 /// x % y of integers: truncated (fmod) or floored (mod, the divisor's sign).
 /// A zero divisor gives 0, and so does -1 (MIN % -1 would trap): dividing by 1
@@ -87,6 +87,39 @@ Value integerRemainder(OpBuilder &b, Location loc, BinaryKind kind, Value x, Val
                                    b.create<arith::AddIOp>(loc, rem, y), rem);
 }
 
+/// x^y of signed integers (PowOp): exact with wraparound by repeated squaring over the
+/// exponent's bits below the sign bit; a negative y gives the truncated 1 / x^-y: 1 for
+/// x = 1, +-1 for x = -1 (by y's parity), 0 otherwise.
+Value integerPower(OpBuilder &b, Location loc, Value x, Value y, Type elem) {
+  unsigned width = elem.getIntOrFloatBitWidth();
+  Value zero = intConstant(b, loc, elem, 0), one = intConstant(b, loc, elem, 1);
+  Value minusOne = intConstant(b, loc, elem, -1);
+  Value lower = indexConstant(b, loc, 0), upper = indexConstant(b, loc, width - 1);
+  Value step = indexConstant(b, loc, 1);
+  auto loop = b.create<scf::ForOp>(
+      loc, lower, upper, step, ValueRange{one, x},
+      [&](OpBuilder &lb, Location l, Value i, ValueRange acc) {
+        Value shift = lb.create<arith::IndexCastOp>(l, elem, i);
+        Value bit = lb.create<arith::AndIOp>(l, lb.create<arith::ShRSIOp>(l, y, shift), one);
+        Value isSet = lb.create<arith::CmpIOp>(l, arith::CmpIPredicate::ne, bit, zero);
+        Value product = lb.create<arith::MulIOp>(l, acc[0], acc[1]);
+        Value result = lb.create<arith::SelectOp>(l, isSet, product, acc[0]);
+        Value square = lb.create<arith::MulIOp>(l, acc[1], acc[1]);
+        lb.create<scf::YieldOp>(l, ValueRange{result, square});
+      });
+  Value power = loop.getResult(0);
+  // y < 0: x = 1 gives 1, x = -1 gives -1 for odd y and 1 for even y, anything else 0.
+  Value odd = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ne,
+                                      b.create<arith::AndIOp>(loc, y, one), zero);
+  Value minusOnePower = b.create<arith::SelectOp>(loc, odd, minusOne, one);
+  Value isOne = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, x, one);
+  Value isMinusOne = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, x, minusOne);
+  Value reciprocal = b.create<arith::SelectOp>(
+      loc, isOne, one, b.create<arith::SelectOp>(loc, isMinusOne, minusOnePower, zero));
+  Value negative = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, y, zero);
+  return b.create<arith::SelectOp>(loc, negative, reciprocal, power);
+}
+
 Value computeBinary(OpBuilder &b, Location loc, BinaryKind kind, Value x, Value y, Type elem) {
   if (isa<FloatType>(elem)) {
     switch (kind) {
@@ -109,12 +142,18 @@ Value computeBinary(OpBuilder &b, Location loc, BinaryKind kind, Value x, Value 
       return b.create<func::CallOp>(loc, elem.isF32() ? kFmodF : kFmod, TypeRange{x.getType()},
                                     ValueRange{x, y})
           .getResult(0);
+    case BinaryKind::pow:
+      // float32 only (verifier): the runtime's, which the constant folder calls too.
+      return b.create<func::CallOp>(loc, kPowF, TypeRange{x.getType()}, ValueRange{x, y})
+          .getResult(0);
     case BinaryKind::mod:
     case BinaryKind::shl:
     case BinaryKind::shr:
       break; // integers only (verifier)
     }
   }
+  if (kind == BinaryKind::pow)
+    return integerPower(b, loc, x, y, elem);
   // Integers wrap (no nsw/nuw flags, so overflow is defined).
   switch (kind) {
   case BinaryKind::add: return b.create<arith::AddIOp>(loc, x, y);
@@ -141,6 +180,7 @@ Value computeBinary(OpBuilder &b, Location loc, BinaryKind kind, Value x, Value 
   case BinaryKind::div:
   case BinaryKind::mod:
   case BinaryKind::fmod:
+  case BinaryKind::pow:
     break;
   }
   // Division by zero gives 0 and MIN / -1 wraps to MIN: dividing by 1 in
@@ -217,6 +257,7 @@ FailureOr<ScalarKernel> getScalarKernel(Operation *op, llvm::function_ref<Value(
       .Case([&](MinOp o) { return binary(o, BinaryKind::min); })
       .Case([&](ModOp o) { return binary(o, BinaryKind::mod); })
       .Case([&](FmodOp o) { return binary(o, BinaryKind::fmod); })
+      .Case([&](PowOp o) { return binary(o, BinaryKind::pow); })
       .Case([&](ShiftLeftOp o) { return binary(o, BinaryKind::shl); })
       .Case([&](ShiftRightOp o) { return binary(o, BinaryKind::shr); })
       .Case([&](CompareOp o) -> ScalarKernel {
@@ -522,7 +563,7 @@ void lowering::populateElementwiseLowering(RewritePatternSet &patterns,
                                            const TypeConverter &converter) {
   patterns.add<ElementwiseLowering<AddOp>, ElementwiseLowering<SubOp>, ElementwiseLowering<MulOp>,
                ElementwiseLowering<DivOp>, ElementwiseLowering<MaxOp>, ElementwiseLowering<MinOp>,
-               ElementwiseLowering<ModOp>, ElementwiseLowering<FmodOp>,
+               ElementwiseLowering<ModOp>, ElementwiseLowering<FmodOp>, ElementwiseLowering<PowOp>,
                ElementwiseLowering<ShiftLeftOp>, ElementwiseLowering<ShiftRightOp>,
                ElementwiseLowering<CompareOp>, ElementwiseLowering<LogicOp>,
                ElementwiseLowering<NotOp>, ElementwiseLowering<ClassifyOp>,

@@ -152,7 +152,8 @@ struct LowerToLoopsPass : tinyc::impl::TinycLowerToLoopsBase<LowerToLoopsPass> {
                                                builder.getFunctionType(f32, f32));
       decl.setPrivate();
     }
-    for (auto [name, type] : {std::pair<llvm::StringRef, Type>{kFmodF, f32}, {kFmod, builder.getF64Type()}}) {
+    for (auto [name, type] : {std::pair<llvm::StringRef, Type>{kFmodF, f32}, {kFmod, builder.getF64Type()},
+                               {kPowF, f32}}) {
       if (module.lookupSymbol(name))
         continue;
       auto decl = builder.create<func::FuncOp>(module.getLoc(), name,

@@ -45,6 +45,7 @@ inline constexpr llvm::StringLiteral kAtanhF = TINYC_ABI_STR(TINYC_ABI_ATANHF);
 inline constexpr llvm::StringLiteral kErfF = TINYC_ABI_STR(TINYC_ABI_ERFF);
 inline constexpr llvm::StringLiteral kFmodF = TINYC_ABI_STR(TINYC_ABI_FMODF);
 inline constexpr llvm::StringLiteral kFmod = TINYC_ABI_STR(TINYC_ABI_FMOD);
+inline constexpr llvm::StringLiteral kPowF = TINYC_ABI_STR(TINYC_ABI_POWF);
 
 /// How tensors are stored: ONNX signedness moves from the type into the
 /// operations (memrefs use signless integers), and booleans take a byte.

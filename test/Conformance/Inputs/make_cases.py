@@ -42,9 +42,9 @@ def main(out):
     write_case(out, "test_relu_wrong", reference=wrong)                 # not listed: FAIL
     write_case(out, "test_relu_wrong_expected", reference=wrong)        # listed, as expected: XFAIL
     write_case(out, "test_relu_wrong_otherwise", reference=wrong)       # listed, otherwise: FAIL
-    write_case(out, "test_lrn", op="LRN")                               # not claimed: UNSUPPORTED
+    write_case(out, "test_det", op="Det")                               # not claimed: UNSUPPORTED
     write_case(out, "test_relu_other_domain", domain="com.example")     # not claimed: UNSUPPORTED
-    write_case(out, "test_eyelike_claimed", op="EyeLike")               # claimed, refused: FAIL
+    write_case(out, "test_nonzero_claimed", op="NonZero")              # claimed, refused: FAIL
     folder = write_case(out, "test_bad_model")                          # does not load: UNRESOLVED
     with open(os.path.join(folder, "model.onnx"), "wb") as f:
         f.write(b"\xff\xff\xff\xff not a model")

@@ -116,6 +116,29 @@ def main(out):
         [("c", c)], ["fwd", "fwd_excl", "rev", "rev_excl"], 14, [axis],
         references=[("fwd", forward), ("fwd_excl", forward - c), ("rev", backward),
                     ("rev_excl", backward - c)])
+    # LRN with an even size (one channel more after than before) on a 3-D and a 5-D input;
+    # ONNX Runtime refuses even sizes, so the reference is ONNX's definition, in float64.
+    def lrn(x, size, alpha=1e-4, beta=0.75, bias=1.0):
+        x64 = x.astype(np.float64)
+        square_sum = np.zeros_like(x64)
+        for c in range(x.shape[1]):
+            lo, hi = max(0, c - (size - 1) // 2), min(x.shape[1], c + size // 2 + 1)
+            square_sum[:, c] = np.sum(x64[:, lo:hi] ** 2, axis=1)
+        return (x64 / (bias + alpha / size * square_sum) ** beta).astype(np.float32)
+    a, b = uniform(-3, 3, (2, 6, 7)), uniform(-3, 3, (1, 3, 2, 3, 2))
+    write_case(out, "lrn_even", [
+        node("LRN", ["a"], ["y3"], size=4, alpha=0.5, beta=0.6, bias=1.5),
+        node("LRN", ["b"], ["y5"], size=2)],
+        [("a", a), ("b", b)], ["y3", "y5"], 13,
+        references=[("y3", lrn(a, 4, 0.5, 0.6, 1.5)), ("y5", lrn(b, 2))])
+    # Neg of signed integers is 0 - x; the minimum wraps to itself, as in numpy.
+    for name, dtype in (("neg_int32", np.int32), ("neg_int64", np.int64)):
+        info = np.iinfo(dtype)
+        v = np.array([0, 1, -1, 123456, info.min, info.max, info.min + 1], dtype=dtype)
+        with np.errstate(over="ignore"):
+            negated = np.negative(v)
+        write_case(out, name, [node("Neg", ["v"], ["n"])], [("v", v)], ["n"], 13,
+                   references=[("n", negated)])
 
 
 if __name__ == "__main__":
