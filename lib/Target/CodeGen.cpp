@@ -147,8 +147,8 @@ void optimize(llvm::Module &module, llvm::TargetMachine &tm, char level, bool sa
   llvm::CGSCCAnalysisManager cgam;
   llvm::ModuleAnalysisManager mam;
   llvm::OptimizationLevel opt = optimizationLevel(level);
-  // PassBuilder's defaults leave the SLP vectorizer off (clang turns it on for -O2 and -O3
-  // itself). tinyc's loop nests keep several independent accumulators per iteration
+  // PassBuilder's defaults leave the SLP vectorizer off; clang turns it on itself for -O2,
+  // -O3, -Os and -Oz, which are the levels whose speedup level is 2 or more. tinyc's loop nests keep several independent accumulators per iteration
   // (register blocking over output channels), which only SLP packs into vectors: without it
   // a Cortex-M55 runs the float convolutions with scalar VFMA, not MVE's vector VFMA.
   llvm::PipelineTuningOptions tuning;
