@@ -1,5 +1,5 @@
 /* newlib system calls over Arm semihosting, for test programs on QEMU's MPS2 boards
- * (mps2-an385, mps2-an386, mps2-an500, mps2-an505: every Cortex-M target).
+ * (mps2-an385, mps2-an386, mps2-an500, mps2-an505) and mps3-an547: every Cortex-M target.
  *
  * QEMU (-semihosting-config enable=on,target=native) implements the calls on the host:
  * stdout and stderr are the host console ":tt", and the exit status of the program becomes

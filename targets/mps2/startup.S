@@ -1,13 +1,16 @@
-/* Reset and exception entry for test programs on QEMU's MPS2 boards (every Cortex-M target:
- * mps2-an385, mps2-an386, mps2-an500, mps2-an505).
+/* Reset and exception entry for test programs on QEMU's MPS2 and MPS3 boards (every Cortex-M
+ * target: mps2-an385, mps2-an386, mps2-an500, mps2-an505, mps3-an547).
  *
  * QEMU loads the ELF and takes the initial SP and PC from the vector table at VTOR's reset
  * value (0 on the MPS2 boards, 0x10000000 on the TrustZone board mps2-an505, where the core
- * starts in the secure state). The reset handler is written in assembly because the FPU must
- * be enabled before any compiled code runs: compilers use VFP registers for plain copies.
+ * starts in the secure state; 0 again on mps3-an547, also secure). The reset handler is
+ * written in assembly because the FPU must be enabled before any compiled code runs:
+ * compilers use VFP registers for plain copies (on the Cortex-M55 the same CP10/CP11 enable
+ * MVE, which lives in the FP registers).
  *
  * The code is the Thumb subset of ARMv6-M, so that the same file assembles for
- * cortex-m0plus; what only ARMv7-M/ARMv8-M Mainline have is under #if. */
+ * cortex-m0plus; what only ARMv7-M/ARMv8-M Mainline have is under #if (gcc 12 defines
+ * __ARM_ARCH_8M_MAIN__ for armv8.1-m.main too, clang __ARM_ARCH_8_1M_MAIN__). */
     .syntax unified
     .thumb
 
@@ -40,7 +43,7 @@ Reset_Handler:
     orrs  r1, r2
     str   r1, [r0]
 #endif
-#if __ARM_ARCH_7M__ || __ARM_ARCH_7EM__ || __ARM_ARCH_8M_MAIN__
+#if __ARM_ARCH_7M__ || __ARM_ARCH_7EM__ || __ARM_ARCH_8M_MAIN__ || __ARM_ARCH_8_1M_MAIN__
     /* SHCSR (0xE000ED24): enable the MemManage, BusFault and UsageFault exceptions, so a
      * fault is reported as what it is instead of escalating to HardFault (ARMv6-M has
      * HardFault only) */

@@ -13,13 +13,16 @@ that a wrong target description fails the test instead of defining what passes:
                 -mfloat-abi=soft, any VFP/MVE instruction (v*) or F/D instruction (f*, not
                 fence); on a single-precision FPU (FPv4-SP, FPv5-SP), any .f64 one; on FPv4
                 (Cortex-M4) the FPv5 additions (vrint*, vsel*, vmaxnm, vminnm, vcvt[anpm]);
-                everywhere MVE (q registers) and the low-overhead loops of armv8.1-m; without
+                everywhere but on the Cortex-M55 MVE (q registers, vpt/vpst predication, vctp)
+                and the low-overhead loops of armv8.1-m, and on the M55 without an FPU (its
+                -mfloat-abi=soft) MVE as well; without
                 the DSP extension (M0+, M3) the DSP instructions; on armv6-m every 32-bit
                 instruction but bl, dmb, dsb, isb, mrs and msr, and the 16-bit Thumb-2 ones
                 (it, cbz, cbnz); without A, lr/sc/amo*.
   attributes    Arm: Tag_CPU_arch, Tag_FP_arch, Tag_ABI_HardFP_use (single precision),
-                Tag_ABI_VFP_args (only for the hard-float ABI) and, on armv8-m, Tag_DSP_extension
-                are what the core needs. RISC-V: Tag_RISCV_arch's single-letter extensions
+                Tag_ABI_VFP_args (only for the hard-float ABI), Tag_MVE_arch (only where MVE
+                is used) and, on armv8-m and armv8.1-m, Tag_DSP_extension are what the core
+                needs. RISC-V: Tag_RISCV_arch's single-letter extensions
                 are exactly the core's, and the ELF header's float ABI is the target's.
   symbols       Every undefined symbol is a compiler-runtime helper (__aeabi_*, libgcc's
                 soft-float and integer routines such as __addsf3, __divdi3) or memcpy/memset:
@@ -43,11 +46,15 @@ V6M_32BIT = {"bl", "dmb", "dsb", "isb", "mrs", "msr"}
 # 16-bit instructions that Thumb-2 added and armv6-m lacks (the IT family: it, itt, ite, ...).
 V6M_MISSING_16BIT = re.compile(r"^(?:it[te]{0,3}|cbn?z)$")
 FPV5_ONLY = re.compile(r"^(?:vrint[anpmxzr]|vsel(?:eq|ge|gt|vs)|vmaxnm|vminnm|vcvt[anpm])")
-LOW_OVERHEAD_LOOPS = re.compile(r"^(?:dls|wls|le|letp|dlstp|wlstp|lctp|vctp)")
+LOW_OVERHEAD_LOOPS = re.compile(r"^(?:dls|wls|le|letp|dlstp|wlstp|lctp)$")
 Q_REGISTER = re.compile(r"\bq[0-7]\b")
+# MVE's predication (vpt, vpst and their then/else forms) and tail predicate (vctp) name no
+# q register in every form, so they are matched by name.
+MVE_ONLY = re.compile(r"^(?:vpt[te]{0,3}|vpst[te]{0,3}|vctp|vpsel|vpnot)$")
 
 # name: (kind, properties). Arm: arch (Tag_CPU_arch), fpu (None, "vfpv4-sp", "fpv5-sp",
-# "fpv5-dp"), dsp, v6m. RISC-V: extensions (single letters), float ABI of the ELF header.
+# "fpv5-dp"), dsp, v6m, mve (None or "fp": MVE with floating point, which also gives the
+# armv8.1-m low-overhead loops). RISC-V: extensions (single letters), float ABI of the ELF header.
 ARM = {
     "cortex-m0plus": dict(arch="ARM v6S-M", fpu=None, dsp=False, v6m=True),
     "cortex-m3": dict(arch="ARM v7", fpu=None, dsp=False, v6m=False),
@@ -55,6 +62,7 @@ ARM = {
     "cortex-m7": dict(arch="ARM v7E-M", fpu="fpv5-dp", dsp=True, v6m=False),
     "cortex-m7-sp": dict(arch="ARM v7E-M", fpu="fpv5-sp", dsp=True, v6m=False),
     "cortex-m33": dict(arch="ARM v8-M Mainline", fpu="fpv5-sp", dsp=True, v6m=False),
+    "cortex-m55": dict(arch="ARM v8.1-M Mainline", fpu="fpv5-dp", dsp=True, v6m=False, mve="fp"),
 }
 RISCV = {
     "riscv32": dict(extensions="imafc", float_abi="single-float ABI"),
@@ -123,7 +131,8 @@ def check_arm(args, core, insns, problems):
             problems.append("double-precision instruction on a single-precision FPU: " + what)
         elif fpu == "fpv4-sp" and FPV5_ONLY.match(mnemonic):
             problems.append("FPv5 instruction on FPv4: " + what)
-        elif Q_REGISTER.search(operands) or LOW_OVERHEAD_LOOPS.match(base):
+        elif not core.get("mve") and (Q_REGISTER.search(operands) or LOW_OVERHEAD_LOOPS.match(base)
+                                      or MVE_ONLY.match(base)):
             problems.append("MVE or armv8.1-m instruction: " + what)
         elif not core["dsp"] and DSP_MNEMONICS.match(base):
             problems.append("DSP instruction on a core without the DSP extension: " + what)
@@ -135,8 +144,10 @@ def check_arm(args, core, insns, problems):
     expect = {"CPU_arch": core["arch"], "FP_arch": FP_ARCH.get(fpu),
               "ABI_HardFP_use": "Single-Precision" if fpu in ("fpv4-sp", "fpv5-sp") else None,
               "ABI_VFP_args": "AAPCS VFP" if args.float_abi == "hard" else None}
-    if core["arch"] == "ARM v8-M Mainline":  # armv7e-m implies DSP; armv8-m says it
+    if core["arch"] in ("ARM v8-M Mainline", "ARM v8.1-M Mainline"):  # armv7e-m implies DSP; armv8-m says it
         expect["DSP_extension"] = "Permitted" if core["dsp"] else None
+    # MVE lives in the FP registers: -mfloat-abi=soft (no FP registers) has none of it
+    expect["MVE_arch"] = "MVE integer and float" if core.get("mve") == "fp" and fpu is not None else None
     for tag, value in expect.items():
         if attrs.get(tag) != value:
             problems.append("Tag_%s is %s, expected %s" % (tag, attrs.get(tag, "absent"), value or "absent"))
