@@ -749,7 +749,9 @@ struct QConvLowering : OpConversionPattern<QConvOp> {
       // that every load is the pointer plus a small immediate (the rows'
       // absolute offsets, an arena offset plus C, take a register each when
       // LLVM reassociates them into the loads).
-      int64_t unroll = c % 16 == 0 ? 4 : 1;
+      // Four channels' operands fill the registers: LLVM's own unrolling by
+      // two is as far as it goes without spills (4 here: 479,608 on AD).
+      int64_t unroll = mCount > 2 ? 1 : c % 16 == 0 ? 4 : 1;
       llvm::SmallVector<Value> carried{xRow, wRow};
       carried.append(inits);
       auto loop = b.create<scf::ForOp>(
@@ -798,15 +800,20 @@ struct QConvLowering : OpConversionPattern<QConvOp> {
           b.create<memref::StoreOp>(l, result, y, ValueRange{add(p0, p), channels[j]});
         }
     };
-    // Pairs of channels, then the odd last one, for positions p0.. (pCount).
+    // Blocks of channels, then the last ones one at a time, for positions
+    // p0.. (pCount). A single row (a fully connected layer) takes 4 channels
+    // per block: its input word, loaded and widened once, then serves 4
+    // weight words, 23 instructions per 16 MACs against 2 channels' 13 per 8
+    // (AD on cortex-m7: 509,492 -> 472,392 instructions).
     auto emitChannelsOf = [&](OpBuilder &b, Location l, Value p0, int64_t pCount) {
-      if (m / 2)
-        buildLoops(b, l, {m / 2}, [&](OpBuilder &cb, Location cl, ValueRange ivs) {
+      int64_t mBlock = pCount == 1 && positions == 1 ? 4 : 2;
+      if (m / mBlock)
+        buildLoops(b, l, {m / mBlock}, [&](OpBuilder &cb, Location cl, ValueRange ivs) {
           emitBlock(cb, cl, p0, pCount,
-                    cb.create<arith::MulIOp>(cl, ivs[0], indexConstant(cb, cl, 2)), 2);
+                    cb.create<arith::MulIOp>(cl, ivs[0], indexConstant(cb, cl, mBlock)), mBlock);
         });
-      if (m % 2)
-        emitBlock(b, l, p0, pCount, indexConstant(b, l, m - 1), 1);
+      for (int64_t k = m - m % mBlock; k < m; ++k)
+        emitBlock(b, l, p0, pCount, indexConstant(b, l, k), 1);
     };
     if (positions / 2)
       buildLoops(rewriter, loc, {positions / 2}, [&](OpBuilder &b, Location l, ValueRange ivs) {
