@@ -63,7 +63,7 @@ LogicalResult onnx_import::convertIf(NodeImporter &n) {
                          *known ? "then_branch" : "else_branch");
     if (failed(outs))
       return failure();
-    if (static_cast<int>(outs->size()) != n.numOutputs())
+    if (outs->size() != n.numOutputs())
       return n.error() << "the branch has " << outs->size() << " outputs, the node "
                        << n.numOutputs();
     for (auto [i, v] : llvm::enumerate(*outs))
@@ -76,7 +76,7 @@ LogicalResult onnx_import::convertIf(NodeImporter &n) {
   FailureOr<llvm::SmallVector<Value>> elseOuts = n.importSubgraph(**elseGraph, {}, "else_branch");
   if (failed(elseOuts))
     return failure();
-  if (thenOuts->size() != elseOuts->size() || static_cast<int>(thenOuts->size()) != n.numOutputs())
+  if (thenOuts->size() != elseOuts->size() || thenOuts->size() != n.numOutputs())
     return n.error() << "the branches have " << thenOuts->size() << " and " << elseOuts->size()
                      << " outputs, the node " << n.numOutputs();
   Steps s{n};

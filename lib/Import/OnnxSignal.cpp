@@ -22,8 +22,10 @@ namespace {
 
 /// A scalar input known at compile time, as an integer.
 FailureOr<int64_t> constantScalar(NodeImporter &n, unsigned i, llvm::StringRef what) {
-  if (!n.constantInput(i))
-    return n.requireConstant(i, what), failure();
+  if (!n.constantInput(i)) {
+    (void)n.requireConstant(i, what);
+    return failure();
+  }
   FailureOr<llvm::SmallVector<int64_t>> values = n.constantInts(i, what);
   if (failed(values))
     return failure();
@@ -35,8 +37,10 @@ FailureOr<int64_t> constantScalar(NodeImporter &n, unsigned i, llvm::StringRef w
 /// A float scalar input known at compile time.
 FailureOr<double> constantFloatScalar(NodeImporter &n, unsigned i, llvm::StringRef what) {
   DenseElementsAttr value = n.constantInput(i);
-  if (!value)
-    return n.requireConstant(i, what), failure();
+  if (!value) {
+    (void)n.requireConstant(i, what);
+    return failure();
+  }
   if (value.getNumElements() != 1)
     return n.error() << what << " has " << value.getNumElements() << " values, not 1", failure();
   Type elem = value.getElementType();
