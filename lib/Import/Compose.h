@@ -63,6 +63,17 @@ struct Steps {
     auto type = n.tensorType({static_cast<int64_t>(values.size())}, n.builder.getI64Type());
     return n.constant(DenseElementsAttr::get(type, values));
   }
+  /// The reduction `type` (its converter `convert`) of v over one axis, in the
+  /// form of the model's opset: axes an input from `axesInputSince` (13 for
+  /// ReduceSum, 18 for the others), an attribute before.
+  FailureOr<Value> reduce(ConvertFn convert, llvm::StringRef type, int64_t axesInputSince, Value v,
+                          int64_t axis, bool keepdims) {
+    onnx::AttributeProto keep = intAttribute("keepdims", keepdims);
+    if (n.opset >= axesInputSince)
+      return op(convert, type, {v, int64s({axis})}, {&keep});
+    onnx::AttributeProto axes = intsAttribute("axes", {axis});
+    return op(convert, type, {v}, {&axes, &keep});
+  }
   /// v[..., start:end, ...] along `axis`, in the Slice form of the model's opset.
   FailureOr<Value> slice(Value v, int64_t axis, int64_t start, int64_t end) {
     if (n.opset >= 10)

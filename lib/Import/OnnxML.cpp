@@ -170,15 +170,8 @@ LogicalResult onnx_import::convertNormalizer(NodeImporter &n) {
   FailureOr<Value> x = floatFeatures(n, s);
   if (failed(x))
     return failure();
-  onnx::AttributeProto lastAxis = intsAttribute("axes", {-1});
-  onnx::AttributeProto keep = intAttribute("keepdims", 1);
-  // ReduceMax and ReduceSum take their axes as an attribute before opset 18
-  // (ReduceSum before 13) and as an input from then on.
-  auto reduce = [&](ConvertFn convert, llvm::StringRef type, int64_t inputSince,
-                    Value v) -> FailureOr<Value> {
-    if (n.opset >= inputSince)
-      return s.op(convert, type, {v, s.int64s({-1})}, {&keep});
-    return s.op(convert, type, {v}, {&lastAxis, &keep});
+  auto reduce = [&](ConvertFn convert, llvm::StringRef type, int64_t inputSince, Value v) {
+    return s.reduce(convert, type, inputSince, v, -1, /*keepdims=*/true);
   };
   Value zero = s.scalar(0.0f);
   FailureOr<Value> divisor, quotient;
@@ -493,11 +486,8 @@ LogicalResult onnx_import::convertSVMRegressor(NodeImporter &n) {
       FailureOr<Value> square = s.op(convertMul, "Mul", {*difference, *difference});
       if (failed(square))
         return failure();
-      onnx::AttributeProto axes = intsAttribute("axes", {2});
-      onnx::AttributeProto keep = intAttribute("keepdims", 0);
       FailureOr<Value> distance =
-          n.opset >= 13 ? s.op(convertReduceSum, "ReduceSum", {*square, s.int64s({2})}, {&keep})
-                        : s.op(convertReduceSum, "ReduceSum", {*square}, {&axes, &keep});
+          s.reduce(convertReduceSum, "ReduceSum", 13, *square, 2, /*keepdims=*/false);
       if (failed(distance))
         return failure();
       FailureOr<Value> scaled = s.op(convertMul, "Mul", {*distance, s.scalar(-gamma)});
@@ -833,10 +823,7 @@ FailureOr<Value> walkForest(NodeImporter &n, Steps &s, const Forest &forest, Val
   FailureOr<Value> leaves = s.op(convertGather, "Gather", {leafTable, node});
   if (failed(leaves))
     return failure();
-  onnx::AttributeProto keep = intAttribute("keepdims", 0);
-  onnx::AttributeProto axes = intsAttribute("axes", {1});
-  return n.opset >= 13 ? s.op(convertReduceSum, "ReduceSum", {*leaves, s.int64s({1})}, {&keep})
-                       : s.op(convertReduceSum, "ReduceSum", {*leaves}, {&axes, &keep});
+  return s.reduce(convertReduceSum, "ReduceSum", 13, *leaves, 1, /*keepdims=*/false);
 }
 
 /// Input 0 of a tree ensemble: float32 [N, F].
